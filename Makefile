@@ -1,0 +1,52 @@
+# esconnect — run `make` for the list of targets.
+
+GO        ?= go
+GOARCH    ?= arm64
+GOOS      ?= linux
+FUNCTIONS := kafka-es-sink pg-es-sync
+DIST      := dist
+# Lambda's provided.al2023 runtime and FC's custom runtime both run a static
+# binary named bootstrap; lambda.norpc drops the legacy Go1.x RPC server.
+BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags '-s -w'
+TEST_FLAGS  ?= -race -count=1 -timeout 30m
+BENCH_FLAGS ?= -run '^$$' -bench . -benchmem -count 1
+ESCONNECT := $(GO) run ./cmd/esconnect
+
+.DEFAULT_GOAL := help
+.PHONY: help build test bench lint demo fmt clean $(addprefix build-,$(FUNCTIONS))
+
+help: ## show this list
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_%-]+:.*## / {printf "  %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: $(addprefix build-,$(FUNCTIONS)) ## build dist/<function>/bootstrap and dist/<function>.zip (GOARCH=arm64 by default)
+
+$(addprefix build-,$(FUNCTIONS)): build-%:
+	@mkdir -p $(DIST)/$*
+	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(BUILD_FLAGS) -o $(DIST)/$*/bootstrap ./functions/$*
+	cd $(DIST)/$* && rm -f ../$*.zip && $(GO) run ../../scripts/zipdir.go ../$*.zip bootstrap
+
+test: ## run every test (starts the local PostgreSQL when it is stopped)
+	./scripts/ensure-postgres.sh
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+
+bench: ## run the benchmarks; figures are in README.md
+	./scripts/ensure-postgres.sh
+	$(GO) test $(BENCH_FLAGS) ./...
+
+lint: ## gofmt, go vet and staticcheck (when installed)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
+	$(GO) vet ./...
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck ./...; else echo 'staticcheck not installed: go install honnef.co/go/tools/cmd/staticcheck@latest'; fi
+
+demo: ## run the whole pipeline on the embedded dev stack
+	$(ESCONNECT) demo
+
+invoke-%: ## local invoke: make invoke-kafka-es-sink EVENT=events/aws-msk.json
+	$(ESCONNECT) invoke $* --event $(EVENT) $(if $(PLATFORM),--platform $(PLATFORM))
+
+fmt: ## format the Go sources
+	gofmt -w $$(git ls-files '*.go')
+
+clean: ## remove build output
+	rm -rf $(DIST)

@@ -1,0 +1,81 @@
+// Package esbulk writes batches of actions to Elasticsearch with the bulk API
+// and accounts for every one of them: each action ends with an Outcome that
+// says whether Elasticsearch stored it, rejected it for good, or could not be
+// reached within the retry budget.
+package esbulk
+
+// Op is a bulk operation type.
+type Op uint8
+
+// Bulk operations, named as in the bulk API.
+const (
+	OpIndex Op = iota
+	OpCreate
+	OpUpdate
+	OpDelete
+)
+
+// String returns the bulk API name of the operation.
+func (o Op) String() string {
+	switch o {
+	case OpIndex:
+		return "index"
+	case OpCreate:
+		return "create"
+	case OpUpdate:
+		return "update"
+	case OpDelete:
+		return "delete"
+	}
+	return "unknown"
+}
+
+// Action is one bulk operation and its source line.
+type Action struct {
+	Op    Op
+	Index string
+	// ID is the document id; empty lets Elasticsearch generate one (index and
+	// create only).
+	ID       string
+	Routing  string
+	Pipeline string
+	// Version and VersionType ("external" or "external_gte") request external
+	// versioning; zero VersionType means internal versioning and Version is
+	// ignored.
+	Version         int64
+	VersionType     string
+	RetryOnConflict int
+	// Body is the source line for index and create, or the update body
+	// ({"doc":..., "doc_as_upsert":true}) for update, as compact JSON without a
+	// trailing newline. It is nil for delete.
+	Body []byte
+}
+
+// Outcome is what became of one Action.
+type Outcome struct {
+	// Status is the HTTP status of the item's last answer, 0 if it never got one.
+	Status int
+	// Result is Elasticsearch's result: created, updated, noop, deleted, not_found.
+	Result string
+	// ID is the document id, as assigned by Elasticsearch when Action.ID was empty.
+	ID string
+	// Err is set when the action did not succeed.
+	Err *ItemError
+	// Attempts counts the bulk requests that carried this action.
+	Attempts int
+}
+
+// ItemError is a failure Elasticsearch reported for one item, or the last
+// transport failure for an item that was never answered.
+type ItemError struct {
+	Status int
+	Type   string
+	Reason string
+	// Retriable reports that the failure was transient (429, 5xx, transport);
+	// a retriable error left in a Report means the retry budget ran out.
+	Retriable bool
+}
+
+func (e *ItemError) Error() string {
+	return e.Type + ": " + e.Reason
+}

@@ -1,0 +1,40 @@
+// Package kafkaevent turns the payloads that serverless platforms deliver for
+// Kafka triggers into a uniform slice of Records.
+//
+// Supported payloads: AWS Lambda MSK and self-managed Kafka events, the
+// Alibaba Cloud Kafka "Elasticsearch sink connector" array delivered to
+// Function Compute, and Function Compute 3.0 Kafka triggers (EventBridge
+// CloudEvents and the RawData schema).
+package kafkaevent
+
+// Header is one Kafka record header. Value is nil when the header had no value.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one Kafka message as delivered by a trigger.
+//
+// Key and Value are nil when the message had no key or value (a Kafka null),
+// which is distinct from an empty, non-nil slice.
+type Record struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	// Timestamp is the record timestamp in epoch milliseconds.
+	Timestamp     int64
+	TimestampType string
+	Key           []byte
+	Value         []byte
+	// ValueIsJSON reports that Value holds a JSON document that the trigger
+	// delivered as structured JSON (FC CloudEvents with the Json data format),
+	// rather than as the message's raw bytes.
+	ValueIsJSON bool
+	Headers     []Header
+	// ValueSize is the size in bytes of the original message value, which
+	// differs from len(Value) when the trigger truncated or omitted it.
+	ValueSize int
+	// Overflow reports that the trigger omitted the value because it was too
+	// large (Alibaba connector overflowFlag); Value is then not the message.
+	Overflow bool
+}
