@@ -38,3 +38,13 @@ type Record struct {
 	// large (Alibaba connector overflowFlag); Value is then not the message.
 	Overflow bool
 }
+
+// ReplaceValue substitutes the message value, for a sink that fetched the
+// real value of an Overflow record from Kafka: it clears Overflow and sets
+// ValueSize to the new value's size.
+func (r *Record) ReplaceValue(v []byte) {
+	r.Value = v
+	r.ValueSize = len(v)
+	r.Overflow = false
+	r.ValueIsJSON = false
+}
