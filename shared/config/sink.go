@@ -1,0 +1,228 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+
+	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/kafkaevent"
+)
+
+// Environment variables of the kafka-es-sink function (besides the
+// Elasticsearch and bulk ones in es.go).
+const (
+	EnvSinkIndex               = "ES_INDEX"
+	EnvDocID                   = "DOC_ID"
+	EnvValueFormat             = "VALUE_FORMAT"
+	EnvTimezone                = "TIMEZONE"
+	EnvRouting                 = "ES_ROUTING"
+	EnvPipeline                = "ES_PIPELINE"
+	EnvMaxValueBytes           = "MAX_VALUE_BYTES"
+	EnvIncludeHeaders          = "INCLUDE_HEADERS"
+	EnvNullValue               = "NULL_VALUE"
+	EnvEventFormat             = "EVENT_FORMAT"
+	EnvEventBinaryValues       = "EVENT_BINARY_VALUES"
+	EnvOnFailure               = "ON_FAILURE"
+	EnvDLQTarget               = "DLQ_TARGET"
+	EnvDLQTLS                  = "DLQ_TLS"
+	EnvDLQCACert               = "DLQ_CA_CERT"
+	EnvDLQSASLMechanism        = "DLQ_SASL_MECHANISM"
+	EnvDLQUsername             = "DLQ_USERNAME"
+	EnvDLQPassword             = "DLQ_PASSWORD"
+	EnvFetchOverflow           = "FETCH_OVERFLOW"
+	EnvKafkaBrokers            = "KAFKA_BROKERS"
+	EnvReportBatchItemFailures = "REPORT_BATCH_ITEM_FAILURES"
+	EnvFunctionName            = "FUNCTION_NAME"
+	// Platform variables FUNCTION_NAME defaults from.
+	EnvAWSFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
+	EnvFCFunctionName  = "FC_FUNCTION_NAME"
+)
+
+// ON_FAILURE values: what the sink does with a record Elasticsearch rejected
+// for good or that could not be decoded or built.
+const (
+	// OnFailureDLQ writes it to DLQ_TARGET and counts it as dead_lettered.
+	OnFailureDLQ = "dlq"
+	// OnFailureFail fails the invocation, naming the records, so the
+	// platform re-delivers the batch.
+	OnFailureFail = "fail"
+	// OnFailureLog logs it with its reason and counts it as skipped.
+	OnFailureLog = "log"
+)
+
+// Sink defaults, in one place.
+const (
+	// DefaultDocID makes topic-partition-offset the document id, so a
+	// re-delivered batch overwrites instead of duplicating.
+	DefaultDocID = "offset"
+	// DefaultEventFormat detects the trigger payload from its shape.
+	DefaultEventFormat = "auto"
+	// DefaultMaxValueBytes of 0 sets no limit of the sink's own: Kafka's and
+	// the platform's payload limits already bound a value.
+	DefaultMaxValueBytes = 0
+	// maxMaxValueBytes catches a unit mistake; no trigger delivers more.
+	maxMaxValueBytes = math.MaxInt32
+)
+
+// Sink holds the kafka-es-sink settings. String and LogValue redact the
+// credentials, so it can be logged as is.
+type Sink struct {
+	Elasticsearch Elasticsearch
+	Bulk          Bulk
+
+	// Index is the ES_INDEX template of the target index.
+	Index string
+	// DocID is offset, key or none.
+	DocID       string
+	ValueFormat string
+	Timezone    string
+	Routing     string
+	Pipeline    string
+	// MaxValueBytes rejects larger values as permanent failures; 0 is no
+	// limit.
+	MaxValueBytes  int64
+	IncludeHeaders bool
+	NullValue      string
+
+	EventFormat kafkaevent.Format
+	// EventBinaryValues says FC trigger keys and values are base64.
+	EventBinaryValues bool
+
+	// OnFailure is dlq, fail or log.
+	OnFailure string
+	// DLQTarget is kafka://... or es://...; empty when OnFailure is not dlq.
+	DLQTarget string
+	// DLQSecurity is the TLS and SASL setup of a kafka:// DLQTarget.
+	DLQSecurity deadletter.KafkaSecurity
+
+	// FetchOverflow reads overflow records' real values from KafkaBrokers.
+	FetchOverflow bool
+	KafkaBrokers  []string
+
+	// ReportBatchItemFailures returns records that could neither be indexed
+	// nor dead-lettered as a Lambda partial batch response.
+	ReportBatchItemFailures bool
+
+	// FunctionName names the function in dead letters and logs.
+	FunctionName string
+}
+
+// LoadSink reads the kafka-es-sink settings, reporting every problem at once.
+func LoadSink(e *Env) (Sink, error) {
+	s := Sink{
+		Elasticsearch:     LoadElasticsearch(e),
+		Bulk:              LoadBulk(e),
+		Index:             e.Required(EnvSinkIndex),
+		DocID:             e.Enum(EnvDocID, DefaultDocID, "offset", "key", "none"),
+		ValueFormat:       e.String(EnvValueFormat, ""),
+		Timezone:          e.String(EnvTimezone, ""),
+		Routing:           e.String(EnvRouting, ""),
+		Pipeline:          e.String(EnvPipeline, ""),
+		MaxValueBytes:     e.Bytes(EnvMaxValueBytes, DefaultMaxValueBytes, 0, maxMaxValueBytes),
+		IncludeHeaders:    e.Bool(EnvIncludeHeaders, false),
+		NullValue:         e.String(EnvNullValue, ""),
+		EventBinaryValues: e.Bool(EnvEventBinaryValues, false),
+		DLQTarget:         e.String(EnvDLQTarget, ""),
+		DLQSecurity: deadletter.KafkaSecurity{
+			TLS:           e.Bool(EnvDLQTLS, false),
+			CACert:        e.String(EnvDLQCACert, ""),
+			SASLMechanism: e.Enum(EnvDLQSASLMechanism, "", deadletter.MechanismPlain, deadletter.MechanismSCRAMSHA256, deadletter.MechanismSCRAMSHA512),
+			Username:      e.String(EnvDLQUsername, ""),
+			Password:      e.Secret(EnvDLQPassword, ""),
+		},
+		FetchOverflow:           e.Bool(EnvFetchOverflow, false),
+		KafkaBrokers:            e.List(EnvKafkaBrokers, nil),
+		ReportBatchItemFailures: e.Bool(EnvReportBatchItemFailures, false),
+		FunctionName:            e.String(EnvFunctionName, e.String(EnvAWSFunctionName, e.String(EnvFCFunctionName, ""))),
+	}
+	f, err := kafkaevent.ParseFormat(e.String(EnvEventFormat, DefaultEventFormat))
+	if err != nil {
+		e.Fail(EnvEventFormat, "%v", err)
+	}
+	s.EventFormat = f
+
+	// ON_FAILURE defaults to dlq exactly when there is somewhere to put dead
+	// letters; failing the batch is the only safe default otherwise.
+	defOnFailure := OnFailureFail
+	if s.DLQTarget != "" {
+		defOnFailure = OnFailureDLQ
+	}
+	s.OnFailure = e.Enum(EnvOnFailure, defOnFailure, OnFailureDLQ, OnFailureFail, OnFailureLog)
+	s.checkDLQ(e)
+	if s.FetchOverflow && len(s.KafkaBrokers) == 0 {
+		e.Fail(EnvKafkaBrokers, "required when %s=true", EnvFetchOverflow)
+	}
+	return s, e.Err()
+}
+
+func (s *Sink) checkDLQ(e *Env) {
+	switch {
+	case s.OnFailure == OnFailureDLQ && s.DLQTarget == "":
+		e.Fail(EnvDLQTarget, "required when %s=%s", EnvOnFailure, OnFailureDLQ)
+		return
+	case s.OnFailure != OnFailureDLQ && s.DLQTarget != "":
+		e.Fail(EnvDLQTarget, "set but %s=%s never writes dead letters", EnvOnFailure, s.OnFailure)
+		return
+	case s.DLQTarget == "":
+		return
+	}
+	t, err := deadletter.ParseTarget(s.DLQTarget)
+	if err != nil {
+		// ParseTarget's errors never repeat the target, which may hold a
+		// password.
+		e.Fail(EnvDLQTarget, "%v", err)
+		return
+	}
+	if t.Scheme != deadletter.SchemeKafka {
+		if s.DLQSecurity != (deadletter.KafkaSecurity{}) {
+			e.Fail(EnvDLQTarget, "DLQ_TLS, DLQ_CA_CERT and DLQ_SASL_* apply to kafka:// targets only")
+		}
+		return
+	}
+	if err := deadletter.CheckSecurity(t.Merge(s.DLQSecurity)); err != nil {
+		e.Fail(EnvDLQSASLMechanism, "%v", err)
+	}
+}
+
+// String describes the settings without credentials.
+func (s Sink) String() string {
+	return fmt.Sprintf("elasticsearch={%s} index=%q doc_id=%s event_format=%s on_failure=%s dlq_target=%q dlq_security={%s} fetch_overflow=%t function=%q",
+		s.Elasticsearch, s.Index, s.DocID, s.EventFormat, s.OnFailure, s.dlqTargetString(), s.dlqSecurityString(), s.FetchOverflow, s.FunctionName)
+}
+
+// LogValue makes slog print the settings without credentials.
+func (s Sink) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Any("elasticsearch", s.Elasticsearch),
+		slog.String("index", s.Index),
+		slog.String("doc_id", s.DocID),
+		slog.String("event_format", s.EventFormat.String()),
+		slog.String("on_failure", s.OnFailure),
+		slog.String("dlq_target", s.dlqTargetString()),
+		slog.String("dlq_security", s.dlqSecurityString()),
+		slog.Bool("fetch_overflow", s.FetchOverflow),
+		slog.Any("kafka_brokers", s.KafkaBrokers),
+		slog.Bool("report_batch_item_failures", s.ReportBatchItemFailures),
+		slog.String("function", s.FunctionName),
+	)
+}
+
+func (s Sink) dlqTargetString() string {
+	if s.DLQTarget == "" {
+		return ""
+	}
+	t, err := deadletter.ParseTarget(s.DLQTarget)
+	if err != nil {
+		return "[invalid]"
+	}
+	return t.String()
+}
+
+func (s Sink) dlqSecurityString() string {
+	d := s.DLQSecurity
+	var b strings.Builder
+	fmt.Fprintf(&b, "tls=%t ca_cert=%t sasl_mechanism=%q username=%q password=%q", d.TLS, d.CACert != "", d.SASLMechanism, d.Username, redact(d.Password))
+	return b.String()
+}
