@@ -1,0 +1,167 @@
+package pgsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/esconnect/esconnect/shared/config"
+)
+
+// ErrNotFound reports configured schemas or tables the catalog does not have.
+var ErrNotFound = errors.New("not found in the database")
+
+// source is one stream of rows that becomes documents: a table, or an
+// advanced rule's query.
+type source struct {
+	// tables name the rows' origin: one table, or a rule's tables.
+	tables []string
+	// sql reads the rows; identifiers in it come from the catalog, quoted.
+	sql string
+	// idColumns are the result columns whose values make the document id.
+	idColumns []string
+	// label names the source in errors and progress.
+	label string
+}
+
+// SkippedTable is a table the sync did not read, with the reason.
+type SkippedTable struct {
+	Table  string `json:"table"`
+	Reason string `json:"reason"`
+}
+
+// table is a relation of the synced schema as the catalog describes it.
+type table struct {
+	name string
+	pk   []string
+}
+
+// listTables returns the schema's tables, views and foreign tables with their
+// primary key columns in key order. Partitions are left out: their rows are
+// read through the partitioned table.
+func (s *session) listTables(ctx context.Context, schema string) ([]table, error) {
+	var exists bool
+	if err := s.conn.QueryRow(ctx,
+		"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1)", schema).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("looking up schema %q: %w", schema, err)
+	}
+	if !exists {
+		return nil, fmt.Errorf("%s: schema %q: %w", config.EnvPGSchema, schema, ErrNotFound)
+	}
+	rows, err := s.conn.Query(ctx, `
+		SELECT c.relname,
+		       COALESCE((SELECT array_agg(a.attname::text ORDER BY k.ord)
+		                   FROM pg_catalog.pg_index i
+		                   CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+		                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+		                  WHERE i.indrelid = c.oid AND i.indisprimary), '{}')
+		  FROM pg_catalog.pg_class c
+		  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT c.relispartition
+		 ORDER BY c.relname`, schema)
+	if err != nil {
+		return nil, fmt.Errorf("listing the tables of schema %q: %w", schema, err)
+	}
+	var out []table
+	for rows.Next() {
+		var t table
+		if err := rows.Scan(&t.name, &t.pk); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("listing the tables of schema %q: %w", schema, err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing the tables of schema %q: %w", schema, err)
+	}
+	return out, nil
+}
+
+// plan turns the configuration into the sources to read, and the tables left
+// out for want of a primary key. Configured names missing from the catalog
+// are one error that lists them all.
+func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
+	byName := make(map[string]table, len(all))
+	for _, t := range all {
+		byName[t.name] = t
+	}
+	var missing []string
+	lookup := func(name string) (table, bool) {
+		t, ok := byName[name]
+		if !ok && !slices.Contains(missing, name) {
+			missing = append(missing, name)
+		}
+		return t, ok
+	}
+	var (
+		sources []source
+		skipped []SkippedTable
+	)
+	if len(cfg.Queries) > 0 {
+		for i, q := range cfg.Queries {
+			label := fmt.Sprintf("%s[%d]", config.EnvSyncQueries, i)
+			var pk []string
+			for _, name := range q.Tables {
+				if t, ok := lookup(name); ok {
+					pk = append(pk, t.pk...)
+				}
+			}
+			ids := q.IDColumns
+			if len(ids) == 0 {
+				ids = pk
+			}
+			if len(ids) == 0 {
+				skipped = append(skipped, SkippedTable{Table: strings.Join(q.Tables, ","),
+					Reason: label + ": no primary key and no id_columns"})
+				continue
+			}
+			sources = append(sources, source{tables: q.Tables, sql: q.Query, idColumns: ids, label: label})
+		}
+	} else {
+		names := cfg.Tables
+		if names == nil {
+			for _, t := range all {
+				names = append(names, t.name)
+			}
+		}
+		for _, name := range names {
+			t, ok := lookup(name)
+			if !ok {
+				continue
+			}
+			if len(t.pk) == 0 {
+				skipped = append(skipped, SkippedTable{Table: name, Reason: "no primary key"})
+				continue
+			}
+			sources = append(sources, source{
+				tables:    []string{name},
+				sql:       "SELECT * FROM " + pgx.Identifier{cfg.Schema, name}.Sanitize(),
+				idColumns: t.pk,
+				label:     name,
+			})
+		}
+	}
+	if len(missing) > 0 {
+		return nil, nil, fmt.Errorf("tables %s in schema %q: %w", strings.Join(missing, ", "), cfg.Schema, ErrNotFound)
+	}
+	return sources, skipped, nil
+}
+
+// syncedTables lists the tables whose documents the sync owns: those it read.
+// Deletion of vanished rows is limited to their documents.
+func syncedTables(sources []source) []string {
+	var out []string
+	for _, s := range sources {
+		for _, t := range s.tables {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,93 @@
+package pgsync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/esconnect/esconnect/shared/config"
+)
+
+// ErrLocked reports that another sync of the same database into the same
+// index holds the advisory lock.
+var ErrLocked = errors.New("another sync of this database into this index is running")
+
+// sessionParams pin the text output of every type the encoders read, so the
+// conversion does not depend on the server's or the role's settings.
+var sessionParams = map[string]string{
+	"DateStyle":     "ISO, MDY",
+	"TimeZone":      "UTC",
+	"IntervalStyle": "iso_8601",
+	"bytea_output":  "hex",
+	// Any positive value selects the shortest text that reads back as the
+	// same float (PostgreSQL 12 and later).
+	"extra_float_digits": "1",
+	"application_name":   "esconnect-pg-es-sync",
+}
+
+// connConfig parses the configured connection string (sslmode and
+// sslrootcert included) and pins the session parameters.
+func connConfig(cfg config.PGSync) (*pgx.ConnConfig, error) {
+	cc, err := pgx.ParseConfig(cfg.Postgres.ConnString())
+	if err != nil {
+		// The driver's message redacts passwords; the connection string
+		// itself is not repeated.
+		return nil, fmt.Errorf("postgres connection settings (%s): %w", cfg.Postgres, err)
+	}
+	for k, v := range sessionParams {
+		cc.RuntimeParams[k] = v
+	}
+	return cc, nil
+}
+
+// lockKey derives the advisory lock key from the database and the index: one
+// sync per pair at a time, while syncs of one database into different
+// indices, or of different databases, do not wait for each other.
+func lockKey(database, index string) int64 {
+	sum := sha256.Sum256([]byte("esconnect pg-es-sync\x00" + database + "\x00" + index))
+	return int64(binary.BigEndian.Uint64(sum[:8]))
+}
+
+// session is the connection a sync reads through: it holds the advisory lock
+// for the whole run and one REPEATABLE READ READ ONLY transaction, so every
+// table is read from the same snapshot.
+type session struct {
+	conn  *pgx.Conn
+	key   int64
+	types *typeResolver
+}
+
+// openSession connects, takes the lock (ErrLocked when another sync has it)
+// and opens the snapshot.
+func openSession(ctx context.Context, cc *pgx.ConnConfig, key int64) (*session, error) {
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to postgres: %w", err)
+	}
+	s := &session{conn: conn, key: key, types: newTypeResolver(conn)}
+	var got bool
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("taking the sync lock: %w", err)
+	}
+	if !got {
+		s.close(ctx)
+		return nil, ErrLocked
+	}
+	if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+		s.close(ctx)
+		return nil, fmt.Errorf("opening the snapshot: %w", err)
+	}
+	return s, nil
+}
+
+// close ends the snapshot and the connection. Closing the connection also
+// releases the session-level advisory lock, and the server rolls back the
+// read-only transaction; nothing needs undoing on an error path.
+func (s *session) close(ctx context.Context) {
+	_ = s.conn.Close(ctx)
+}
