@@ -24,7 +24,7 @@ type dateFormats struct {
 	list []dateFormat
 }
 
-func compileDateFormats(spec string) (dateFormats, error) {
+func compileDateFormats(spec string) (dateFormats, *Error) {
 	out := dateFormats{spec: spec}
 	for _, name := range strings.Split(spec, "||") {
 		f, err := compileDateFormat(strings.TrimSpace(name))
@@ -36,7 +36,7 @@ func compileDateFormats(spec string) (dateFormats, error) {
 	return out, nil
 }
 
-func compileDateFormat(name string) (dateFormat, error) {
+func compileDateFormat(name string) (dateFormat, *Error) {
 	switch name {
 	case "strict_date_optional_time", "date_optional_time", "strict_date_optional_time_nanos",
 		"strict_date_time", "date_time", "strict_date", "date", "strict_date_hour_minute_second",
@@ -167,7 +167,7 @@ type patternItem struct {
 	lit    string
 }
 
-func compilePattern(p string) (dateFormat, error) {
+func compilePattern(p string) (dateFormat, *Error) {
 	var items []patternItem
 	for i := 0; i < len(p); {
 		c := p[i]

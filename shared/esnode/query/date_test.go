@@ -105,3 +105,20 @@ func TestCompileDateFormatErrors(t *testing.T) {
 		}
 	}
 }
+
+// The hand-built default formats must behave exactly like the spec they name.
+func TestDefaultDatesMatchSpec(t *testing.T) {
+	compiled, err := compileDateFormats(defaultDateFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"2024-01-02", "2024/01/02", "2024/01/02 03:04:05", "1704067200000", "2024/1/2", "x", "2024/01/02 03:04"} {
+		for _, up := range []bool{false, true} {
+			a, aok := defaultDates.parse(s, time.UTC, up)
+			b, bok := compiled.parse(s, time.UTC, up)
+			if aok != bok || !a.Equal(b) {
+				t.Errorf("parse(%q, roundUp=%v): default=%v,%v compiled=%v,%v", s, up, a, aok, b, bok)
+			}
+		}
+	}
+}
