@@ -1,0 +1,313 @@
+// Package sink is the kafka-es-sink handler: it turns one trigger payload of
+// Kafka records into Elasticsearch documents and accounts for every record.
+//
+// decode -> (fetch overflow values) -> build actions -> bulk write ->
+// dead-letter permanent failures -> Result. Success means every received
+// record is indexed, dead-lettered or skipped by policy, and counted;
+// anything else is an error so that the platform delivers the batch again.
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/kafkaevent"
+)
+
+// Errors Handle returns, for branching on; the Result is filled in either way.
+var (
+	// ErrPayload reports a payload that is not a Kafka trigger payload at
+	// all, so no record in it can be accounted for.
+	ErrPayload = errors.New("unusable trigger payload")
+	// ErrUnconfirmed reports records that Elasticsearch did not confirm
+	// within the retry budget or the deadline.
+	ErrUnconfirmed = errors.New("records not confirmed by elasticsearch")
+	// ErrDeadLetter reports that the dead-letter target did not acknowledge
+	// the dead letters.
+	ErrDeadLetter = errors.New("dead letters not written")
+	// ErrRecordsFailed reports permanent record failures with ON_FAILURE=fail.
+	ErrRecordsFailed = errors.New("records failed")
+	// ErrOverflowFetch reports that overflow records could not be read from
+	// Kafka for a reason that may pass (broker unreachable).
+	ErrOverflowFetch = errors.New("overflow records not fetched")
+)
+
+// Error types of failures that never reached Elasticsearch.
+const (
+	TypeDecode        = "decode_error"
+	TypeBuild         = "build_error"
+	TypeOverflowGone  = "overflow_gone"
+	versionConflict   = "version_conflict_engine_exception"
+	versionTypeExtern = "external"
+)
+
+// writeStats is what the handler reports of the bulk writer's work.
+type writeStats struct {
+	requests, retries int
+}
+
+// pipeline holds the steps of Handle, as functions so that Open can wire
+// the real msgdoc builder and esbulk writer and New can take them as Deps.
+type pipeline struct {
+	// build returns the action for a record, or skip for a record a policy
+	// leaves out, or a permanent error (typ names it).
+	build func(r kafkaevent.Record) (a esbulk.Action, skip bool, typ string, err error)
+	// write sends the actions and returns index-aligned outcomes.
+	write func(ctx context.Context, actions []esbulk.Action) ([]esbulk.Outcome, writeStats, error)
+}
+
+// Handler is the kafka-es-sink handler. It is safe for concurrent use.
+type Handler struct {
+	cfg      config.Sink
+	p        pipeline
+	dlq      deadletter.Publisher
+	fetcher  *overflowFetcher
+	log      *slog.Logger
+	now      func() time.Time
+	decodeOp kafkaevent.DecodeOptions
+}
+
+// Handle decodes one trigger payload and writes its records.
+func (h *Handler) Handle(ctx context.Context, payload []byte) (Result, error) {
+	start := h.now()
+	b, err := kafkaevent.DecodeWith(payload, h.decodeOp)
+	if err != nil {
+		res := Result{TookMS: h.now().Sub(start).Milliseconds()}
+		err = fmt.Errorf("%w: %w", ErrPayload, err)
+		h.log.LogAttrs(ctx, slog.LevelError, "kafka-es-sink batch failed", slog.Any("result", res), slog.String("error", err.Error()))
+		return res, err
+	}
+	return h.run(ctx, start, b.Records, b.Failures, b.Format == kafkaevent.FormatAWS)
+}
+
+// HandleRecords writes records that are already decoded (self-hosted
+// consumer, replay). There is no partial batch response outside Lambda.
+func (h *Handler) HandleRecords(ctx context.Context, recs []kafkaevent.Record) (Result, error) {
+	return h.run(ctx, h.now(), recs, nil, false)
+}
+
+// pending is a record that did not make it into Elasticsearch for good.
+type pending struct {
+	rec    kafkaevent.Record
+	raw    []byte
+	typ    string
+	reason string
+	status int
+}
+
+func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Record, decodeFailures []kafkaevent.Failure, aws bool) (Result, error) {
+	res := Result{Received: len(recs) + len(decodeFailures)}
+	var permanent []pending
+	for _, f := range decodeFailures {
+		permanent = append(permanent, decodeFailure(f))
+	}
+
+	recs, gone, err := h.fetchOverflow(ctx, recs)
+	if err != nil {
+		return h.finish(ctx, start, res, err)
+	}
+	permanent = append(permanent, gone...)
+
+	var actions []esbulk.Action
+	var acted []kafkaevent.Record
+	for _, r := range recs {
+		a, skip, typ, err := h.p.build(r)
+		switch {
+		case err != nil:
+			permanent = append(permanent, pending{rec: r, typ: typ, reason: err.Error()})
+		case skip:
+			res.Skipped++
+		default:
+			actions = append(actions, a)
+			acted = append(acted, r)
+		}
+	}
+
+	var unconfirmed []pending
+	if len(actions) > 0 {
+		outcomes, st, werr := h.p.write(ctx, actions)
+		res.BulkRequests, res.Retries = st.requests, st.retries
+		for i, r := range acted {
+			var o esbulk.Outcome
+			if i < len(outcomes) {
+				o = outcomes[i]
+			}
+			switch {
+			case o.Err == nil && o.Result != "":
+				res.count(o.Result)
+			case o.Err == nil:
+				// No answer for this item (the writer stopped early): it is
+				// not confirmed, whatever the writer's error says.
+				reason := "no answer from the bulk writer"
+				if werr != nil {
+					reason = werr.Error()
+				}
+				unconfirmed = append(unconfirmed, pending{rec: r, typ: "no_answer", reason: reason})
+			case o.Err.Status == http.StatusConflict && o.Err.Type == versionConflict && actions[i].VersionType == versionTypeExtern:
+				// DOC_ID=key writes with version=offset: a conflict means a
+				// newer offset of this key is already stored, which is the
+				// document we want to keep.
+				res.Noop++
+				res.Indexed++
+			case o.Err.Retriable:
+				unconfirmed = append(unconfirmed, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
+			default:
+				permanent = append(permanent, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
+			}
+		}
+	}
+	partial := h.cfg.ReportBatchItemFailures && aws
+
+	// The order below is what makes success mean "every record is stored
+	// somewhere":
+	//  1. The bulk write above has returned, so every indexed record is
+	//     acknowledged by Elasticsearch, and every permanent failure is known.
+	//  2. If some records are unconfirmed (retry budget or deadline ran out)
+	//     and they cannot be handed back individually, return an error now,
+	//     before writing any dead letter: the platform re-delivers the whole
+	//     batch, the indexed records are rewritten harmlessly under the same
+	//     ids, and the permanent failures are dead-lettered on that attempt -
+	//     writing them now too would only duplicate them on a Kafka target.
+	//  3. Otherwise publish the dead letters and wait for the target's
+	//     acknowledgement (acks=all, or Elasticsearch's bulk answer).
+	//  4. Only then return success. If the target failed, return an error
+	//     (or hand the records back in the partial batch response), so a
+	//     record is never acknowledged to the platform while it exists only
+	//     in this function's memory.
+	if len(unconfirmed) > 0 && !partial {
+		for _, u := range unconfirmed {
+			res.Failures = append(res.Failures, u.failure(OutcomeFailed))
+		}
+		first := unconfirmed[0]
+		return h.finish(ctx, start, res, fmt.Errorf("%w: %d of %d, first %s: %s: %s", ErrUnconfirmed, len(unconfirmed), res.Received, first.where(), first.typ, first.reason))
+	}
+	handBack := unconfirmed
+	if len(permanent) > 0 {
+		back, err := h.dispose(ctx, &res, permanent, partial)
+		if err != nil {
+			return h.finish(ctx, start, res, err)
+		}
+		handBack = append(handBack, back...)
+	}
+	if len(handBack) > 0 {
+		fs := make([]Failure, 0, len(handBack))
+		for _, p := range handBack {
+			f := p.failure(OutcomeFailed)
+			fs = append(fs, f)
+			res.Failures = append(res.Failures, f)
+		}
+		res.Failed = len(handBack)
+		res.BatchItemFailures = batchItemFailures(fs)
+	}
+	return h.finish(ctx, start, res, nil)
+}
+
+// dispose applies ON_FAILURE to the permanent failures. It returns the
+// records to hand back in a partial batch response, or an error when they
+// cannot be handed back.
+func (h *Handler) dispose(ctx context.Context, res *Result, permanent []pending, partial bool) ([]pending, error) {
+	switch h.cfg.OnFailure {
+	case config.OnFailureLog:
+		for _, p := range permanent {
+			f := p.failure(OutcomeSkipped)
+			res.Failures = append(res.Failures, f)
+			res.Skipped++
+			h.log.LogAttrs(ctx, slog.LevelWarn, "record skipped", slog.Any("failure", f))
+		}
+		return nil, nil
+	case config.OnFailureDLQ:
+		letters := make([]deadletter.Letter, 0, len(permanent))
+		at := h.now()
+		for _, p := range permanent {
+			letters = append(letters, deadletter.Letter{
+				Record: p.rec, Raw: p.raw, Function: h.cfg.FunctionName, Time: at,
+				Error: deadletter.Cause{Type: p.typ, Reason: p.reason, Status: p.status},
+			})
+		}
+		if err := h.dlq.Publish(ctx, letters); err != nil {
+			if partial {
+				h.log.LogAttrs(ctx, slog.LevelError, "dead letters not written; records handed back", slog.String("error", err.Error()))
+				return permanent, nil
+			}
+			for _, p := range permanent {
+				res.Failures = append(res.Failures, p.failure(OutcomeFailed))
+			}
+			return nil, fmt.Errorf("%w: %d records: %w", ErrDeadLetter, len(permanent), err)
+		}
+		for _, p := range permanent {
+			res.Failures = append(res.Failures, p.failure(OutcomeDeadLettered))
+		}
+		res.DeadLettered += len(permanent)
+		return nil, nil
+	}
+	// ON_FAILURE=fail.
+	if partial {
+		return permanent, nil
+	}
+	names := make([]string, 0, min(len(permanent), maxNamedRecords))
+	for _, p := range permanent[:min(len(permanent), maxNamedRecords)] {
+		names = append(names, p.where()+" ("+p.typ+")")
+	}
+	for _, p := range permanent {
+		res.Failures = append(res.Failures, p.failure(OutcomeFailed))
+	}
+	return nil, fmt.Errorf("%w: %d: %s", ErrRecordsFailed, len(permanent), strings.Join(names, ", "))
+}
+
+// maxNamedRecords bounds the records named in an error message.
+const maxNamedRecords = 10
+
+func (h *Handler) finish(ctx context.Context, start time.Time, res Result, err error) (Result, error) {
+	res.TookMS = h.now().Sub(start).Milliseconds()
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "kafka-es-sink batch failed", slog.Any("result", res), slog.String("error", err.Error()))
+		return res, err
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "kafka-es-sink batch", slog.Any("result", res))
+	return res, nil
+}
+
+func (r *Result) count(result string) {
+	r.Indexed++
+	switch result {
+	case "created":
+		r.Created++
+	case "updated":
+		r.Updated++
+	case "noop":
+		r.Noop++
+	case "deleted", "not_found":
+		// A delete of a missing document leaves the index as intended.
+		r.Deleted++
+	}
+}
+
+func decodeFailure(f kafkaevent.Failure) pending {
+	p := pending{
+		rec:    kafkaevent.Record{Topic: f.Topic, Partition: f.Partition, Offset: f.Offset},
+		raw:    append([]byte(nil), f.Raw...),
+		typ:    TypeDecode,
+		reason: f.Err.Error(),
+	}
+	var re *kafkaevent.RecordError
+	if errors.As(f.Err, &re) {
+		p.typ = string(re.Type)
+	}
+	return p
+}
+
+func (p pending) failure(outcome string) Failure {
+	return failureOf(p.rec, p.typ, p.reason, p.status, outcome)
+}
+
+func (p pending) where() string {
+	return fmt.Sprintf("%s-%d@%d", p.rec.Topic, p.rec.Partition, p.rec.Offset)
+}
