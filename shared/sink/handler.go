@@ -267,6 +267,7 @@ const maxNamedRecords = 10
 
 func (h *Handler) finish(ctx context.Context, start time.Time, res Result, err error) (Result, error) {
 	res.TookMS = h.now().Sub(start).Milliseconds()
+	res.trimFailures()
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "kafka-es-sink batch failed", slog.Any("result", res), slog.String("error", err.Error()))
 		return res, err

@@ -356,3 +356,11 @@ func errString(err error) string {
 
 // errRetryBudget stands for the bulk writer's "retriable failures remain".
 var errRetryBudget = errors.New("retry budget exhausted")
+
+func TestResultFailuresBounded(t *testing.T) {
+	r := Result{Failures: make([]Failure, maxResultFailures+7)}
+	r.trimFailures()
+	if len(r.Failures) != maxResultFailures || r.FailuresOmitted != 7 {
+		t.Errorf("failures %d, omitted %d", len(r.Failures), r.FailuresOmitted)
+	}
+}

@@ -35,6 +35,9 @@ type Result struct {
 	// Failures details every record that was not indexed, skipped by a
 	// builder rule excepted.
 	Failures []Failure `json:"failures,omitempty"`
+	// FailuresOmitted counts failures left out of Failures to keep the
+	// response well under Lambda's 6 MB limit; the counts stay exact.
+	FailuresOmitted int `json:"failures_omitted,omitempty"`
 	// BatchItemFailures is the AWS Lambda partial batch response for Kafka
 	// event sources; the Lambda adapter returns the Result as the function
 	// response and Lambda reads this field. It is set only with
@@ -114,6 +117,18 @@ func (r Result) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any("batch_item_failures", r.BatchItemFailures))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+// maxResultFailures bounds Result.Failures: a batch of 10,000 rejected
+// records would otherwise make a response larger than a platform accepts.
+const maxResultFailures = 100
+
+// trimFailures applies maxResultFailures.
+func (r *Result) trimFailures() {
+	if n := len(r.Failures); n > maxResultFailures {
+		r.FailuresOmitted += n - maxResultFailures
+		r.Failures = r.Failures[:maxResultFailures:maxResultFailures]
+	}
 }
 
 // maxLoggedFailures bounds the failures in the summary log line; each one is
