@@ -3,6 +3,7 @@ package kafkaevent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -40,10 +41,13 @@ func DecodeWith(payload []byte, o DecodeOptions) (Batch, error) {
 	case FormatAuto:
 		switch first {
 		case '{':
-			if looksLikeCloudEvent(payload) {
+			// The AWS decoder goes first: it is the hot path, and probing for a
+			// CloudEvent first would parse every AWS event twice.
+			b, err := decodeAWS(payload, false)
+			if errors.Is(err, ErrUnrecognised) && looksLikeCloudEvent(payload) {
 				return decodeArray(wrapArray(payload), FormatFCCloudEvents, o.BinaryValues)
 			}
-			return decodeAWS(payload, false)
+			return b, err
 		case '[':
 			return decodeArray(payload, FormatAuto, o.BinaryValues)
 		}
