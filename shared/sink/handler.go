@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -66,7 +65,7 @@ type pipeline struct {
 
 // Handler is the kafka-es-sink handler. It is safe for concurrent use.
 type Handler struct {
-	cfg      config.Sink
+	cfg      Config
 	p        pipeline
 	dlq      deadletter.Publisher
 	fetcher  *overflowFetcher
@@ -215,7 +214,7 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 // cannot be handed back.
 func (h *Handler) dispose(ctx context.Context, res *Result, permanent []pending, partial bool) ([]pending, error) {
 	switch h.cfg.OnFailure {
-	case config.OnFailureLog:
+	case OnFailureLog:
 		for _, p := range permanent {
 			f := p.failure(OutcomeSkipped)
 			res.Failures = append(res.Failures, f)
@@ -223,7 +222,7 @@ func (h *Handler) dispose(ctx context.Context, res *Result, permanent []pending,
 			h.log.LogAttrs(ctx, slog.LevelWarn, "record skipped", slog.Any("failure", f))
 		}
 		return nil, nil
-	case config.OnFailureDLQ:
+	case OnFailureDLQ:
 		letters := make([]deadletter.Letter, 0, len(permanent))
 		at := h.now()
 		for _, p := range permanent {

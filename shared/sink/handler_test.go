@@ -95,10 +95,10 @@ func buildByOffset(external bool) BuildFunc {
 	}
 }
 
-func sinkConfig(t *testing.T, env map[string]string) config.Sink {
+func sinkConfig(t *testing.T, env map[string]string) Config {
 	t.Helper()
-	env[config.EnvSinkIndex] = "idx"
-	cfg, err := config.LoadSink(config.FromMap(env))
+	env[EnvSinkIndex] = "idx"
+	cfg, err := LoadConfig(config.FromMap(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +114,10 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-func newHandler(t *testing.T, cfg config.Sink, ans answers, external bool, logs *bytes.Buffer) *Handler {
+func newHandler(t *testing.T, cfg Config, ans answers, external bool, logs *bytes.Buffer) *Handler {
 	t.Helper()
 	deps := Deps{Build: buildByOffset(external), Write: ans.write, Log: jsonLogger(logs)}
-	if cfg.OnFailure == config.OnFailureDLQ {
+	if cfg.OnFailure == OnFailureDLQ {
 		p, err := deadletter.Open(t.Context(), cfg.DLQTarget, deadletter.WithKafkaSecurity(cfg.DLQSecurity), deadletter.WithKafkaAttempts(2, time.Second))
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func retriableErr() esbulk.Outcome {
 
 func TestHandleMappingConflictIsDeadLettered(t *testing.T) {
 	addr := startDLQ(t)
-	cfg := sinkConfig(t, map[string]string{config.EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic})
+	cfg := sinkConfig(t, map[string]string{EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic})
 	var logs bytes.Buffer
 	h := newHandler(t, cfg, answers{15231: permanentErr(400, "document_parsing_exception", "failed to parse field [orderId] of type [long]")}, false, &logs)
 	res, err := h.Handle(t.Context(), fixture(t, "aws-msk.json"))
@@ -163,7 +163,7 @@ func TestHandleMappingConflictIsDeadLettered(t *testing.T) {
 
 func TestHandleBadBase64KeepsRawJSON(t *testing.T) {
 	addr := startDLQ(t)
-	cfg := sinkConfig(t, map[string]string{config.EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic})
+	cfg := sinkConfig(t, map[string]string{EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic})
 	h := newHandler(t, cfg, answers{}, false, nil)
 	res, err := h.Handle(t.Context(), fixture(t, "aws-msk-bad-base64.json"))
 	if err != nil {
@@ -220,13 +220,13 @@ func TestHandleUnconfirmed(t *testing.T) {
 		wantBIF []BatchItemFailure
 	}{
 		{"error without partial batch response", map[string]string{}, "aws-msk.json", ErrUnconfirmed, nil},
-		{"partial batch response on AWS", map[string]string{config.EnvReportBatchItemFailures: "true"}, "aws-msk.json", nil,
+		{"partial batch response on AWS", map[string]string{EnvReportBatchItemFailures: "true"}, "aws-msk.json", nil,
 			[]BatchItemFailure{{ItemIdentifier{Partition: "orders-0", Offset: 15231}}, {ItemIdentifier{Partition: "orders-1", Offset: 9804}}}},
-		{"partial batch response not for other platforms", map[string]string{config.EnvReportBatchItemFailures: "true"}, "alibaba-connector.json", ErrUnconfirmed, nil},
+		{"partial batch response not for other platforms", map[string]string{EnvReportBatchItemFailures: "true"}, "alibaba-connector.json", ErrUnconfirmed, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.env[config.EnvDLQTarget] = "kafka://" + addr + "/" + dlqTopic
+			tc.env[EnvDLQTarget] = "kafka://" + addr + "/" + dlqTopic
 			cfg := sinkConfig(t, tc.env)
 			b, err := kafkaevent.Decode(fixture(t, tc.payload), kafkaevent.FormatAuto)
 			if err != nil || len(b.Records) < 3 {
@@ -268,8 +268,8 @@ func TestHandleOnFailureModes(t *testing.T) {
 		wantErr     error
 		wantSkipped int
 	}{
-		{"fail names the records", map[string]string{config.EnvOnFailure: "fail"}, ErrRecordsFailed, 0},
-		{"log skips and continues", map[string]string{config.EnvOnFailure: "log"}, nil, 1},
+		{"fail names the records", map[string]string{EnvOnFailure: "fail"}, ErrRecordsFailed, 0},
+		{"log skips and continues", map[string]string{EnvOnFailure: "log"}, nil, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -298,7 +298,7 @@ func TestHandleDeadLetterTargetUnreachable(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cfg := sinkConfig(t, map[string]string{config.EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic})
+	cfg := sinkConfig(t, map[string]string{EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic})
 	h := newHandler(t, cfg, answers{15231: permanentErr(400, "document_parsing_exception", "x")}, false, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -315,7 +315,7 @@ func TestHandleNeverLeaksCredentials(t *testing.T) {
 	addr := startDLQ(t)
 	cfg := sinkConfig(t, map[string]string{
 		config.EnvESUsername: "elastic", config.EnvESPassword: "es-pw-s3cret",
-		config.EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic + "?password=dlq-pw-s3cret&sasl_mechanism=plain&username=u",
+		EnvDLQTarget: "kafka://" + addr + "/" + dlqTopic + "?password=dlq-pw-s3cret&sasl_mechanism=plain&username=u",
 	})
 	var logs bytes.Buffer
 	deps := Deps{Build: buildByOffset(false), Write: answers{15231: permanentErr(400, "x", "y")}.write, Log: jsonLogger(&logs)}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -51,7 +50,7 @@ var ErrConfig = errors.New("invalid kafka-es-sink setup")
 const overflowDialTimeout = 10 * time.Second
 
 // New returns a handler for cfg with the given dependencies.
-func New(cfg config.Sink, deps Deps) (*Handler, error) {
+func New(cfg Config, deps Deps) (*Handler, error) {
 	var errs []error
 	if deps.Build == nil {
 		errs = append(errs, errors.New("no document builder"))
@@ -59,11 +58,11 @@ func New(cfg config.Sink, deps Deps) (*Handler, error) {
 	if deps.Write == nil {
 		errs = append(errs, errors.New("no bulk writer"))
 	}
-	if cfg.OnFailure == config.OnFailureDLQ && deps.DeadLetters == nil {
-		errs = append(errs, fmt.Errorf("%s=%s needs a dead-letter publisher", config.EnvOnFailure, config.OnFailureDLQ))
+	if cfg.OnFailure == OnFailureDLQ && deps.DeadLetters == nil {
+		errs = append(errs, fmt.Errorf("%s=%s needs a dead-letter publisher", EnvOnFailure, OnFailureDLQ))
 	}
 	if cfg.FetchOverflow && len(cfg.KafkaBrokers) == 0 {
-		errs = append(errs, fmt.Errorf("%s needs %s", config.EnvFetchOverflow, config.EnvKafkaBrokers))
+		errs = append(errs, fmt.Errorf("%s needs %s", EnvFetchOverflow, EnvKafkaBrokers))
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))

@@ -1,7 +1,8 @@
-package config
+package sink
 
 import (
 	"fmt"
+	"github.com/esconnect/esconnect/shared/config"
 	"log/slog"
 	"math"
 	"strings"
@@ -10,8 +11,8 @@ import (
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
-// Environment variables of the kafka-es-sink function (besides the
-// Elasticsearch and bulk ones in es.go).
+// config.Environment variables of the kafka-es-sink function (besides the
+// Elasticsearch and bulk ones of package config).
 const (
 	EnvSinkIndex               = "ES_INDEX"
 	EnvDocID                   = "DOC_ID"
@@ -66,11 +67,11 @@ const (
 	maxMaxValueBytes = math.MaxInt32
 )
 
-// Sink holds the kafka-es-sink settings. String and LogValue redact the
+// Config holds the kafka-es-sink settings. String and LogValue redact the
 // credentials, so it can be logged as is.
-type Sink struct {
-	Elasticsearch Elasticsearch
-	Bulk          Bulk
+type Config struct {
+	Elasticsearch config.Elasticsearch
+	Bulk          config.Bulk
 
 	// Index is the ES_INDEX template of the target index.
 	Index string
@@ -109,11 +110,11 @@ type Sink struct {
 	FunctionName string
 }
 
-// LoadSink reads the kafka-es-sink settings, reporting every problem at once.
-func LoadSink(e *Env) (Sink, error) {
-	s := Sink{
-		Elasticsearch:     LoadElasticsearch(e),
-		Bulk:              LoadBulk(e),
+// LoadConfig reads the kafka-es-sink settings, reporting every problem at once.
+func LoadConfig(e *config.Env) (Config, error) {
+	s := Config{
+		Elasticsearch:     config.LoadElasticsearch(e),
+		Bulk:              config.LoadBulk(e),
 		Index:             e.Required(EnvSinkIndex),
 		DocID:             e.Enum(EnvDocID, DefaultDocID, "offset", "key", "none"),
 		ValueFormat:       e.String(EnvValueFormat, ""),
@@ -157,7 +158,7 @@ func LoadSink(e *Env) (Sink, error) {
 	return s, e.Err()
 }
 
-func (s *Sink) checkDLQ(e *Env) {
+func (s *Config) checkDLQ(e *config.Env) {
 	switch {
 	case s.OnFailure == OnFailureDLQ && s.DLQTarget == "":
 		e.Fail(EnvDLQTarget, "required when %s=%s", EnvOnFailure, OnFailureDLQ)
@@ -187,13 +188,13 @@ func (s *Sink) checkDLQ(e *Env) {
 }
 
 // String describes the settings without credentials.
-func (s Sink) String() string {
+func (s Config) String() string {
 	return fmt.Sprintf("elasticsearch={%s} index=%q doc_id=%s event_format=%s on_failure=%s dlq_target=%q dlq_security={%s} fetch_overflow=%t function=%q",
 		s.Elasticsearch, s.Index, s.DocID, s.EventFormat, s.OnFailure, s.dlqTargetString(), s.dlqSecurityString(), s.FetchOverflow, s.FunctionName)
 }
 
 // LogValue makes slog print the settings without credentials.
-func (s Sink) LogValue() slog.Value {
+func (s Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Any("elasticsearch", s.Elasticsearch),
 		slog.String("index", s.Index),
@@ -209,7 +210,7 @@ func (s Sink) LogValue() slog.Value {
 	)
 }
 
-func (s Sink) dlqTargetString() string {
+func (s Config) dlqTargetString() string {
 	if s.DLQTarget == "" {
 		return ""
 	}
@@ -220,9 +221,17 @@ func (s Sink) dlqTargetString() string {
 	return t.String()
 }
 
-func (s Sink) dlqSecurityString() string {
+func (s Config) dlqSecurityString() string {
 	d := s.DLQSecurity
 	var b strings.Builder
-	fmt.Fprintf(&b, "tls=%t ca_cert=%t sasl_mechanism=%q username=%q password=%q", d.TLS, d.CACert != "", d.SASLMechanism, d.Username, redact(d.Password))
+	fmt.Fprintf(&b, "tls=%t ca_cert=%t sasl_mechanism=%q username=%q password=%q", d.TLS, d.CACert != "", d.SASLMechanism, d.Username, redacted(d.Password))
 	return b.String()
+}
+
+// redacted hides a secret while still telling whether one is set.
+func redacted(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return config.Redacted
 }
