@@ -26,6 +26,19 @@ $(addprefix build-,$(FUNCTIONS)): build-%:
 	CGO_ENABLED=0 GOOS=$(GOOS) GOARCH=$(GOARCH) $(GO) build $(BUILD_FLAGS) -o $(DIST)/$*/bootstrap ./functions/$*
 	cd $(DIST)/$* && rm -f ../$*.zip && $(GO) run ../../scripts/zipdir.go ../$*.zip bootstrap
 
+# `sam build` runs `make build-<LogicalId>` (Metadata: BuildMethod: makefile)
+# with ARTIFACTS_DIR set; each target reuses build-<function> so SAM builds
+# with exactly the flags above, then hands SAM the bootstrap.
+SAM_FUNCTIONS := KafkaEsSinkMskFunction:kafka-es-sink KafkaEsSinkSelfManagedFunction:kafka-es-sink PgEsSyncFunction:pg-es-sync
+SAM_TARGETS   := $(foreach f,$(SAM_FUNCTIONS),build-$(word 1,$(subst :, ,$(f))))
+.PHONY: $(SAM_TARGETS)
+
+$(SAM_TARGETS): build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo '$@ is run by sam build, which sets ARTIFACTS_DIR'; exit 1; }
+	$(MAKE) build-$(patsubst $*:%,%,$(filter $*:%,$(SAM_FUNCTIONS)))
+	mkdir -p "$(ARTIFACTS_DIR)"
+	cp $(DIST)/$(patsubst $*:%,%,$(filter $*:%,$(SAM_FUNCTIONS)))/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
 test: ## run every test (starts the local PostgreSQL when it is stopped)
 	./scripts/ensure-postgres.sh
 	$(GO) vet ./...
