@@ -57,8 +57,7 @@ func parseBool(p *parser, name string, body json.RawMessage) (Query, *Error) {
 	}
 	q := &boolQuery{}
 	var (
-		msm      string
-		msmSet   bool
+		msm      []msmPart
 		required int // must + filter clauses
 	)
 	for _, m := range ms {
@@ -79,10 +78,11 @@ func parseBool(p *parser, name string, body json.RawMessage) (Query, *Error) {
 			if !ok || !isStr {
 				return nil, parsingErr("[%s] query does not support [%s] with value of type %s", name, m.Key, tokenKind(m.Raw))
 			}
-			if _, perr := parseMinShouldMatch(s); perr != nil {
+			parts, perr := parseMinShouldMatch(s)
+			if perr != nil {
 				return nil, perr
 			}
-			msm, msmSet = s, true
+			msm = parts
 			continue
 		case "adjust_pure_negative":
 			if _, ok := boolValue(m.Raw); !ok {
@@ -109,8 +109,8 @@ func parseBool(p *parser, name string, body json.RawMessage) (Query, *Error) {
 		}
 	}
 	switch {
-	case msmSet:
-		q.minShould = minShouldMatch(len(q.should), msm)
+	case msm != nil:
+		q.minShould = applyMinShouldMatch(len(q.should), msm)
 	case len(q.should) > 0 && required == 0:
 		// Without must or filter clauses, should clauses are what selects
 		// documents: at least one has to match.

@@ -15,8 +15,8 @@ type matchQuery struct {
 	text    literal
 	tokens  []string
 	and     bool
-	msm     string // minimum_should_match spec, "" when absent
-	zeroAll bool   // zero_terms_query: all
+	msm     []msmPart // minimum_should_match, nil when absent
+	zeroAll bool      // zero_terms_query: all
 }
 
 func (q *matchQuery) Matches(d *Doc, m Mapping) bool {
@@ -31,8 +31,8 @@ func (q *matchQuery) Matches(d *Doc, m Mapping) bool {
 	switch {
 	case q.and:
 		need = len(q.tokens)
-	case q.msm != "":
-		need = minShouldMatch(len(q.tokens), q.msm)
+	case q.msm != nil:
+		need = applyMinShouldMatch(len(q.tokens), q.msm)
 		if need < 1 {
 			// A spec that rounds to zero still needs one token: a
 			// disjunction of should clauses alone requires one match.
@@ -112,7 +112,7 @@ func (q *phraseQuery) check(m Mapping) *Error {
 type matchOptions struct {
 	query   json.RawMessage
 	and     bool
-	msm     string
+	msm     []msmPart
 	zeroAll bool
 }
 
@@ -151,10 +151,11 @@ func parseMatchOptions(name, fieldName string, raw json.RawMessage, phrase bool)
 			if !ok || !isStr {
 				return o, parsingErr("[%s] query does not support [minimum_should_match] with value of type %s", name, tokenKind(m.Raw))
 			}
-			if _, perr := parseMinShouldMatch(s); perr != nil {
+			parts, perr := parseMinShouldMatch(s)
+			if perr != nil {
 				return o, perr
 			}
-			o.msm = s
+			o.msm = parts
 		case "zero_terms_query":
 			s, _ := stringValue(m.Raw)
 			switch strings.ToLower(s) {
@@ -295,14 +296,10 @@ func parseMinShouldMatch(spec string) ([]msmPart, *Error) {
 	return parts, nil
 }
 
-// minShouldMatch computes how many of optional clauses must match under an
-// already validated spec, with Elasticsearch's rounding: percentages round
-// toward zero, negative values count clauses that may be missing.
-func minShouldMatch(optional int, spec string) int {
-	parts, err := parseMinShouldMatch(spec)
-	if err != nil {
-		return 0
-	}
+// applyMinShouldMatch computes how many of optional clauses must match under
+// a parsed spec, with Elasticsearch's rounding: percentages round toward
+// zero, negative values count clauses that may be missing.
+func applyMinShouldMatch(optional int, parts []msmPart) int {
 	apply := func(p msmPart) int {
 		calc := p.value
 		if p.percent {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -58,22 +59,11 @@ func TestParseSortErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseSort(json.RawMessage(tt.body))
 			var qe *Error
-			if !errors.As(err, &qe) || qe.Type != tt.typ || qe.Status != 400 || !contains(qe.Reason, tt.reason) {
+			if !errors.As(err, &qe) || qe.Type != tt.typ || qe.Status != 400 || !strings.Contains(qe.Reason, tt.reason) {
 				t.Errorf("ParseSort(%s) error = %v, want 400 %s containing %q", tt.body, err, tt.typ, tt.reason)
 			}
 		})
 	}
-}
-
-func contains(s, sub string) bool { return len(sub) == 0 || len(s) >= len(sub) && indexOf(s, sub) >= 0 }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 func TestParseSortParam(t *testing.T) {
@@ -284,7 +274,7 @@ func TestValidateSort(t *testing.T) {
 	}
 	s, _ := ParseSort(json.RawMessage(`"msg"`))
 	var qe *Error
-	if err := ValidateSort(s, docsMapping); !errors.As(err, &qe) || !contains(qe.Reason, "Please use a keyword field instead") {
+	if err := ValidateSort(s, docsMapping); !errors.As(err, &qe) || !strings.Contains(qe.Reason, "Please use a keyword field instead") {
 		t.Errorf("text sort reason = %v", err)
 	}
 }

@@ -142,19 +142,3 @@ func TestGlobStar(t *testing.T) {
 		}
 	}
 }
-
-func TestGlobMatch(t *testing.T) {
-	tests := []struct {
-		p, s string
-		want bool
-	}{
-		{"a?c", "abc", true}, {"a?c", "ac", false}, {"*", "", true}, {"é?", "éa", true},
-		{`a\*`, "a*", true}, {`a\*`, "ab", false}, {`a\?`, "a?", true}, {"*x*y", "axbxcy", true},
-		{"a*", "b", false}, {"**", "abc", true}, {`a\`, `a\`, true},
-	}
-	for _, tt := range tests {
-		if got := globMatch(tt.p, tt.s); got != tt.want {
-			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.p, tt.s, got, tt.want)
-		}
-	}
-}

@@ -27,7 +27,7 @@ var longTitle = strings.Repeat("word ", 60) // 300 characters: over ignore_above
 
 // testDocs returns the shared fixture documents, decoded as the node decodes
 // them (numbers as json.Number).
-func testDocs(t *testing.T) []*Doc {
+func testDocs(t testing.TB) []*Doc {
 	t.Helper()
 	raw := []struct{ id, src string }{
 		{"1", `{"msg":"The Quick brown fox","tag":"alpha","n":5,"i":5,"price":1.5,"f":0.1,"ok":true,
