@@ -75,11 +75,18 @@ func tokens(s string) []string {
 }
 
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		// ASCII fast path: most log and event text never leaves it.
+		return r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+	}
 	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) ||
 		unicode.Is(unicode.Nd, r)
 }
 
 func isIdeographic(r rune) bool {
+	if r < utf8.RuneSelf {
+		return false
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r)
 }
 
