@@ -1,0 +1,193 @@
+package msgdoc
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/kafkaevent"
+)
+
+// ErrorType classifies a record that cannot become an action.
+type ErrorType string
+
+// Build failure types.
+const (
+	// ErrValueNotJSON is a value that is not JSON under ValueJSON.
+	ErrValueNotJSON ErrorType = "value_not_json"
+	// ErrNullKey is a record without key under IDKey.
+	ErrNullKey ErrorType = "null_key"
+	// ErrInvalidIndex is a record whose rendered index name is invalid
+	// (for example a topic that makes the name start with '_').
+	ErrInvalidIndex ErrorType = "invalid_index"
+)
+
+// Error is why one record did not become an action; it goes to the dead
+// letter with the record.
+type Error struct {
+	Type   ErrorType
+	Reason string
+}
+
+func (e *Error) Error() string { return string(e.Type) + ": " + e.Reason }
+
+// SkipReason says why a record was skipped by policy.
+type SkipReason string
+
+// Skip reasons.
+const (
+	// SkipNullValue is a null-value record under IDKey with NullIgnore.
+	SkipNullValue SkipReason = "null_value_ignored"
+)
+
+// Skip is a record skipped by an explicit policy.
+type Skip struct {
+	Record int
+	Reason SkipReason
+}
+
+// Failure is a record that could not become an action.
+type Failure struct {
+	Record int
+	Err    *Error
+}
+
+// Batch is the result of Build. Every input record appears exactly once:
+// as an action (ActionRecords), a Skip or a Failure.
+type Batch struct {
+	Actions []esbulk.Action
+	// ActionRecords[i] is the index in the input of the record behind
+	// Actions[i].
+	ActionRecords []int
+	Skipped       []Skip
+	Failures      []Failure
+}
+
+// maxIDBytes is Elasticsearch's limit on document ids.
+const maxIDBytes = 512
+
+const hashedIDPrefix = "sha256:"
+
+// KeyID returns the document id (and routing value) for a message key:
+// the key itself when it is UTF-8, 1 to 512 bytes and does not start with
+// "sha256:", otherwise "sha256:" followed by the hex SHA-256 of the key.
+// Reserving the prefix keeps the two forms from colliding.
+func KeyID(key []byte) string {
+	if len(key) > 0 && len(key) <= maxIDBytes && utf8.Valid(key) && !strings.HasPrefix(string(key), hashedIDPrefix) {
+		return string(key)
+	}
+	sum := sha256.Sum256(key)
+	return hashedIDPrefix + hex.EncodeToString(sum[:])
+}
+
+// OffsetID returns the IDOffset document id "{topic}+{partition}+{offset}".
+func OffsetID(topic string, partition int32, offset int64) string {
+	var buf [280]byte
+	b := append(buf[:0], topic...)
+	b = append(b, '+')
+	b = strconv.AppendInt(b, int64(partition), 10)
+	b = append(b, '+')
+	b = strconv.AppendInt(b, offset, 10)
+	return string(b)
+}
+
+// Build turns records into actions. Bodies of the whole batch share one
+// buffer; the actions stay valid as long as the batch is referenced.
+//
+// To index the real value of an Overflow record, fetch it and call
+// Record.ReplaceValue before Build.
+func (bld *Builder) Build(records []kafkaevent.Record) Batch {
+	out := Batch{
+		Actions:       make([]esbulk.Action, 0, len(records)),
+		ActionRecords: make([]int, 0, len(records)),
+	}
+	size := 0
+	for i := range records {
+		// Bodies are a little larger than key + value: field names, numbers,
+		// and escaping or base64 for some values.
+		size += len(records[i].Key) + len(records[i].Value) + len(records[i].Topic) + 160
+	}
+	arena := make([]byte, 0, size+size/8)
+	for i := range records {
+		r := &records[i]
+		a, skip, err := bld.action(r)
+		switch {
+		case err != nil:
+			out.Failures = append(out.Failures, Failure{Record: i, Err: err})
+			continue
+		case skip != "":
+			out.Skipped = append(out.Skipped, Skip{Record: i, Reason: skip})
+			continue
+		}
+		if a.Op != esbulk.OpDelete {
+			start := len(arena)
+			var berr *Error
+			arena, berr = bld.appendBody(arena, r, a.Op)
+			if berr != nil {
+				arena = arena[:start]
+				out.Failures = append(out.Failures, Failure{Record: i, Err: berr})
+				continue
+			}
+			// If append had to grow the arena, earlier bodies keep pointing
+			// into the old array, which stays alive and unchanged.
+			a.Body = arena[start:len(arena):len(arena)]
+		}
+		out.Actions = append(out.Actions, a)
+		out.ActionRecords = append(out.ActionRecords, i)
+	}
+	return out
+}
+
+func (bld *Builder) appendBody(dst []byte, r *kafkaevent.Record, op esbulk.Op) ([]byte, *Error) {
+	if op != esbulk.OpUpdate {
+		return bld.appendMsgBody(dst, r)
+	}
+	dst = append(dst, `{"doc":`...)
+	dst, err := bld.appendMsgBody(dst, r)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, `,"doc_as_upsert":true}`...), nil
+}
+
+// action decides the operation, index, id, routing and versioning of r.
+func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Error) {
+	o := &bld.o
+	index, err := bld.index.name(r.Topic, r.Timestamp)
+	if err != nil {
+		return esbulk.Action{}, "", &Error{Type: ErrInvalidIndex, Reason: err.Error()}
+	}
+	a := esbulk.Action{Index: index, Pipeline: o.Pipeline}
+	if o.Routing == RoutingKey && r.Key != nil {
+		a.Routing = KeyID(r.Key)
+	}
+	switch o.DocID {
+	case IDOffset:
+		a.Op = esbulk.OpUpdate
+		a.ID = OffsetID(r.Topic, r.Partition, r.Offset)
+	case IDNone:
+		a.Op = esbulk.OpIndex
+	case IDKey:
+		if r.Key == nil {
+			return esbulk.Action{}, "", &Error{Type: ErrNullKey, Reason: "DOC_ID=key needs a message key; this record has none"}
+		}
+		a.Op = esbulk.OpIndex
+		a.ID = a.Routing // already KeyID(r.Key) under RoutingKey
+		if a.ID == "" {
+			a.ID = KeyID(r.Key)
+		}
+		a.Version, a.VersionType = r.Offset, "external"
+		if r.Value == nil && !r.Overflow {
+			switch o.NullValue {
+			case NullDelete:
+				a.Op, a.Pipeline = esbulk.OpDelete, ""
+			case NullIgnore:
+				return esbulk.Action{}, SkipNullValue, nil
+			}
+		}
+	}
+	return a, "", nil
+}

@@ -1,0 +1,220 @@
+package msgdoc
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/esconnect/esconnect/shared/kafkaevent"
+)
+
+// needsEscape marks bytes that cannot appear as themselves in a JSON string.
+var needsEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s, which must be valid UTF-8, as a JSON string.
+func appendString[T string | []byte](dst []byte, s T) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !needsEscape[c] {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+func appendBase64(dst, b []byte) []byte {
+	dst = append(dst, '"')
+	n := base64.StdEncoding.EncodedLen(len(b))
+	l := len(dst)
+	dst = append(dst, make([]byte, n)...)
+	base64.StdEncoding.Encode(dst[l:], b)
+	return append(dst, '"')
+}
+
+// appendBytesField appends "name":value for bytes that are stored as text
+// when they are UTF-8 and base64 otherwise; it reports whether base64 was used.
+func appendBytesField(dst []byte, name string, b []byte, forceBase64 bool) ([]byte, bool) {
+	dst = append(dst, name...)
+	if !forceBase64 && utf8.Valid(b) {
+		return appendString(dst, b), false
+	}
+	return appendBase64(dst, b), true
+}
+
+// truncateUTF8 cuts b to at most n bytes without splitting a character.
+func truncateUTF8(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return b[:n]
+}
+
+// appendMsgBody appends {"msg_body":{...}} for r. It returns the failure
+// type when the value cannot be stored in the configured format.
+func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Error) {
+	o := &bld.o
+	keyB64 := false
+	dst = append(dst, `{"msg_body":{`...)
+	if r.Key != nil {
+		dst, keyB64 = appendBytesField(dst, `"key":`, r.Key, false)
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"offset":`...)
+	dst = strconv.AppendInt(dst, r.Offset, 10)
+
+	// Decide the value first: truncation and overflow set overflowFlag,
+	// which precedes value in the connector's field order.
+	value, overflow, valueKind, err := bld.value(r)
+	if err != nil {
+		return dst, err
+	}
+	dst = append(dst, `,"overflowFlag":`...)
+	dst = strconv.AppendBool(dst, overflow)
+	dst = append(dst, `,"partition":`...)
+	dst = strconv.AppendInt(dst, int64(r.Partition), 10)
+	dst = append(dst, `,"timestamp":`...)
+	dst = strconv.AppendInt(dst, r.Timestamp, 10)
+	dst = append(dst, `,"topic":`...)
+	dst = appendString(dst, r.Topic)
+	valueB64 := false
+	switch valueKind {
+	case valueText:
+		dst, valueB64 = appendBytesField(dst, `,"value":`, value, false)
+	case valueBase64:
+		dst, valueB64 = appendBytesField(dst, `,"value":`, value, true)
+	case valueRawJSON:
+		dst = append(dst, `,"value":`...)
+		dst = appendCompactJSON(dst, value)
+	}
+	dst = append(dst, `,"valueSize":`...)
+	size := len(r.Value)
+	if r.Overflow {
+		size = r.ValueSize
+	}
+	dst = strconv.AppendInt(dst, int64(size), 10)
+	if o.IncludeHeaders && r.Headers != nil {
+		dst = appendHeaders(dst, r.Headers)
+	}
+	if keyB64 {
+		dst = append(dst, `,"keyEncoding":"base64"`...)
+	}
+	if valueB64 {
+		dst = append(dst, `,"valueEncoding":"base64"`...)
+	}
+	return append(dst, "}}"...), nil
+}
+
+type valueKind uint8
+
+const (
+	valueAbsent valueKind = iota
+	valueText
+	valueBase64
+	valueRawJSON
+)
+
+// value decides what goes into msg_body.value and whether the document
+// is marked as overflowed.
+func (bld *Builder) value(r *kafkaevent.Record) ([]byte, bool, valueKind, *Error) {
+	if r.Overflow {
+		return nil, true, valueAbsent, nil
+	}
+	if r.Value == nil {
+		return nil, false, valueAbsent, nil
+	}
+	max := bld.o.MaxValueBytes
+	over := max > 0 && len(r.Value) > max
+	switch bld.o.ValueFormat {
+	case ValueJSON:
+		if !r.ValueIsJSON && (!utf8.Valid(r.Value) || !json.Valid(r.Value)) {
+			return nil, false, valueAbsent, &Error{Type: ErrValueNotJSON, Reason: "value is not a UTF-8 JSON document"}
+		}
+		if over {
+			// A truncated JSON document is not JSON; the value is left out
+			// as for a connector overflow record.
+			return nil, true, valueAbsent, nil
+		}
+		return r.Value, false, valueRawJSON, nil
+	case ValueBase64:
+		if over {
+			return r.Value[:max], true, valueBase64, nil
+		}
+		return r.Value, false, valueBase64, nil
+	}
+	if over {
+		if utf8.Valid(r.Value) {
+			return truncateUTF8(r.Value, max), true, valueText, nil
+		}
+		return r.Value[:max], true, valueText, nil
+	}
+	return r.Value, false, valueText, nil
+}
+
+// appendCompactJSON appends a valid JSON value without insignificant
+// whitespace, so that the body stays on one NDJSON line.
+func appendCompactJSON(dst, v []byte) []byte {
+	if bytes.IndexAny(v, " \t\r\n") < 0 {
+		return append(dst, v...)
+	}
+	buf := bytes.NewBuffer(dst)
+	// v is valid JSON (checked by the caller or by the trigger decoder).
+	_ = json.Compact(buf, v)
+	return buf.Bytes()
+}
+
+// appendHeaders appends ,"headers":[{"key":k,"value":v},...]; values that
+// are not UTF-8 are base64 with "valueEncoding":"base64"; a null value is
+// left out.
+func appendHeaders(dst []byte, hs []kafkaevent.Header) []byte {
+	dst = append(dst, `,"headers":[`...)
+	for i, h := range hs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"key":`...)
+		if utf8.ValidString(h.Key) {
+			dst = appendString(dst, h.Key)
+		} else {
+			dst = appendString(dst, string([]rune(h.Key)))
+		}
+		if h.Value != nil {
+			var b64 bool
+			dst, b64 = appendBytesField(dst, `,"value":`, h.Value, false)
+			if b64 {
+				dst = append(dst, `,"valueEncoding":"base64"`...)
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
+}
