@@ -128,9 +128,15 @@ func (d *awsDecoder) records() error {
 	if s.literal("null") {
 		return nil
 	}
-	if !s.consume('{') {
-		return s.syntax("records: expected an object")
+	if s.peek() != '{' {
+		// Valid JSON of another shape (an SQS or Kinesis event has a
+		// "Records" array, which matches case-insensitively).
+		if err := s.skip(1); err != nil {
+			return err
+		}
+		return unrecognised(s.b, "records is not an object")
 	}
+	s.i++
 	if s.consume('}') {
 		return nil
 	}
