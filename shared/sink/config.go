@@ -2,19 +2,21 @@ package sink
 
 import (
 	"fmt"
-	"github.com/esconnect/esconnect/shared/config"
 	"log/slog"
 	"math"
 	"strings"
 
+	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
-// config.Environment variables of the kafka-es-sink function (besides the
+// Environment variables of the kafka-es-sink function (besides the
 // Elasticsearch and bulk ones of package config).
 const (
 	EnvSinkIndex               = "ES_INDEX"
+	EnvIndexAllowDot           = "ES_INDEX_ALLOW_DOT"
 	EnvDocID                   = "DOC_ID"
 	EnvValueFormat             = "VALUE_FORMAT"
 	EnvTimezone                = "TIMEZONE"
@@ -60,8 +62,8 @@ const (
 	DefaultDocID = "offset"
 	// DefaultEventFormat detects the trigger payload from its shape.
 	DefaultEventFormat = "auto"
-	// DefaultMaxValueBytes of 0 sets no limit of the sink's own: Kafka's and
-	// the platform's payload limits already bound a value.
+	// DefaultMaxValueBytes of 0 truncates nothing: Kafka's and the
+	// platform's payload limits already bound a value.
 	DefaultMaxValueBytes = 0
 	// maxMaxValueBytes catches a unit mistake; no trigger delivers more.
 	maxMaxValueBytes = math.MaxInt32
@@ -73,19 +75,11 @@ type Config struct {
 	Elasticsearch config.Elasticsearch
 	Bulk          config.Bulk
 
-	// Index is the ES_INDEX template of the target index.
-	Index string
-	// DocID is offset, key or none.
-	DocID       string
-	ValueFormat string
-	Timezone    string
-	Routing     string
-	Pipeline    string
-	// MaxValueBytes rejects larger values as permanent failures; 0 is no
-	// limit.
-	MaxValueBytes  int64
-	IncludeHeaders bool
-	NullValue      string
+	// Document holds the validated document settings (ES_INDEX, DOC_ID,
+	// VALUE_FORMAT, TIMEZONE, NULL_VALUE, ES_ROUTING, ES_PIPELINE,
+	// MAX_VALUE_BYTES, INCLUDE_HEADERS, ES_INDEX_ALLOW_DOT) as the document
+	// builder takes them.
+	Document msgdoc.Options
 
 	EventFormat kafkaevent.Format
 	// EventBinaryValues says FC trigger keys and values are base64.
@@ -115,15 +109,7 @@ func LoadConfig(e *config.Env) (Config, error) {
 	s := Config{
 		Elasticsearch:     config.LoadElasticsearch(e),
 		Bulk:              config.LoadBulk(e),
-		Index:             e.Required(EnvSinkIndex),
-		DocID:             e.Enum(EnvDocID, DefaultDocID, "offset", "key", "none"),
-		ValueFormat:       e.String(EnvValueFormat, ""),
-		Timezone:          e.String(EnvTimezone, ""),
-		Routing:           e.String(EnvRouting, ""),
-		Pipeline:          e.String(EnvPipeline, ""),
-		MaxValueBytes:     e.Bytes(EnvMaxValueBytes, DefaultMaxValueBytes, 0, maxMaxValueBytes),
-		IncludeHeaders:    e.Bool(EnvIncludeHeaders, false),
-		NullValue:         e.String(EnvNullValue, ""),
+		Document:          loadDocument(e),
 		EventBinaryValues: e.Bool(EnvEventBinaryValues, false),
 		DLQTarget:         e.String(EnvDLQTarget, ""),
 		DLQSecurity: deadletter.KafkaSecurity{
@@ -190,15 +176,15 @@ func (s *Config) checkDLQ(e *config.Env) {
 // String describes the settings without credentials.
 func (s Config) String() string {
 	return fmt.Sprintf("elasticsearch={%s} index=%q doc_id=%s event_format=%s on_failure=%s dlq_target=%q dlq_security={%s} fetch_overflow=%t function=%q",
-		s.Elasticsearch, s.Index, s.DocID, s.EventFormat, s.OnFailure, s.dlqTargetString(), s.dlqSecurityString(), s.FetchOverflow, s.FunctionName)
+		s.Elasticsearch, s.Document.Index, docIDName(s.Document.DocID), s.EventFormat, s.OnFailure, s.dlqTargetString(), s.dlqSecurityString(), s.FetchOverflow, s.FunctionName)
 }
 
 // LogValue makes slog print the settings without credentials.
 func (s Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.Any("elasticsearch", s.Elasticsearch),
-		slog.String("index", s.Index),
-		slog.String("doc_id", s.DocID),
+		slog.String("index", s.Document.Index),
+		slog.String("doc_id", docIDName(s.Document.DocID)),
 		slog.String("event_format", s.EventFormat.String()),
 		slog.String("on_failure", s.OnFailure),
 		slog.String("dlq_target", s.dlqTargetString()),

@@ -2,13 +2,14 @@ package sink
 
 import (
 	"fmt"
-	"github.com/esconnect/esconnect/shared/config"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
 func TestLoadSinkDefaults(t *testing.T) {
@@ -16,8 +17,10 @@ func TestLoadSinkDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadConfig: %v", err)
 	}
-	if s.Index != "logs-{topic}" || s.DocID != DefaultDocID || s.OnFailure != OnFailureFail || s.EventFormat != kafkaevent.FormatAuto ||
-		s.MaxValueBytes != DefaultMaxValueBytes || s.FunctionName != "sink-fn" || s.Bulk.RetryMax != config.DefaultRetryMax {
+	d := s.Document
+	if d.Index != "logs-{topic}" || d.DocID != msgdoc.IDOffset || d.ValueFormat != msgdoc.ValueText || d.Location != nil ||
+		d.Routing != msgdoc.RoutingNone || s.OnFailure != OnFailureFail || s.EventFormat != kafkaevent.FormatAuto ||
+		d.MaxValueBytes != DefaultMaxValueBytes || s.FunctionName != "sink-fn" || s.Bulk.RetryMax != config.DefaultRetryMax {
 		t.Errorf("defaults wrong: %+v", s)
 	}
 }
@@ -55,9 +58,20 @@ func TestLoadSinkValues(t *testing.T) {
 			EnvMaxValueBytes: "1MiB", EnvReportBatchItemFailures: "true", EnvFunctionName: "explicit", EnvFCFunctionName: "fc",
 			EnvDocID: "key", EnvIncludeHeaders: "yes",
 		}, func(t *testing.T, s Config) {
+			d := s.Document
 			if !s.FetchOverflow || len(s.KafkaBrokers) != 2 || s.EventFormat != kafkaevent.FormatAlibabaConnector ||
-				s.MaxValueBytes != 1<<20 || !s.ReportBatchItemFailures || s.FunctionName != "explicit" || s.DocID != "key" || !s.IncludeHeaders {
+				d.MaxValueBytes != 1<<20 || !s.ReportBatchItemFailures || s.FunctionName != "explicit" || d.DocID != msgdoc.IDKey || !d.IncludeHeaders {
 				t.Errorf("values wrong: %+v", s)
+			}
+		}},
+		{"document options", map[string]string{
+			EnvDocID: "KEY", EnvValueFormat: "json", EnvTimezone: "Asia/Shanghai", EnvNullValue: "ignore",
+			EnvRouting: "key", EnvPipeline: "p1", EnvIndexAllowDot: "true",
+		}, func(t *testing.T, s Config) {
+			d := s.Document
+			if d.DocID != msgdoc.IDKey || d.ValueFormat != msgdoc.ValueJSON || d.Location == nil || d.Location.String() != "Asia/Shanghai" ||
+				d.NullValue != msgdoc.NullIgnore || d.Routing != msgdoc.RoutingKey || d.Pipeline != "p1" || !d.AllowDotIndex {
+				t.Errorf("document options wrong: %+v", d)
 			}
 		}},
 		{"FC function name", map[string]string{EnvFCFunctionName: "fc-fn"}, func(t *testing.T, s Config) {
@@ -81,6 +95,9 @@ func TestLoadSinkValues(t *testing.T) {
 func TestLoadSinkReportsEveryProblem(t *testing.T) {
 	_, err := LoadConfig(config.FromMap(map[string]string{
 		EnvDocID:           "uuid",
+		EnvValueFormat:     "yaml",
+		EnvTimezone:        "Mars/Olympus",
+		EnvRouting:         "{key}",
 		EnvEventFormat:     "xml",
 		EnvOnFailure:       "dlq",
 		EnvFetchOverflow:   "true",
@@ -90,10 +107,42 @@ func TestLoadSinkReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("LoadConfig accepted bad settings")
 	}
-	for _, want := range []string{EnvSinkIndex, EnvDocID, EnvEventFormat, EnvDLQTarget, EnvKafkaBrokers, EnvMaxValueBytes, config.EnvRetryMax} {
+	for _, want := range []string{EnvSinkIndex, EnvDocID, EnvValueFormat, EnvTimezone, EnvRouting, EnvEventFormat, EnvDLQTarget, EnvKafkaBrokers, EnvMaxValueBytes, config.EnvRetryMax} {
 		if !strings.Contains(err.Error(), want+":") {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
+	}
+}
+
+func TestLoadSinkDocumentProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"index template and null value at once", map[string]string{
+			EnvSinkIndex: "logs-{topic}-{yyyy.QQ}", EnvNullValue: "drop", EnvDocID: "key",
+		}, []string{EnvSinkIndex, EnvNullValue}},
+		{"uppercase literal in the template", map[string]string{EnvSinkIndex: "Logs-{topic}"}, []string{EnvSinkIndex}},
+		{"unmatched brace", map[string]string{EnvSinkIndex: "logs-{topic"}, []string{EnvSinkIndex}},
+		{"leading underscore", map[string]string{EnvSinkIndex: "_logs"}, []string{EnvSinkIndex}},
+		{"dot index without permission", map[string]string{EnvSinkIndex: ".logs"}, []string{EnvSinkIndex}},
+		{"null value without key ids", map[string]string{EnvSinkIndex: "logs", EnvNullValue: "delete"}, []string{EnvNullValue}},
+		{"host-dependent time zone", map[string]string{EnvSinkIndex: "logs-{yyyy.MM.dd}", EnvTimezone: "Local"}, []string{EnvTimezone}},
+		{"offset out of range", map[string]string{EnvSinkIndex: "logs", EnvTimezone: "+15:00"}, []string{EnvTimezone}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadConfig(config.FromMap(tc.env))
+			if err == nil {
+				t.Fatal("LoadConfig accepted bad document settings")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want+":") {
+					t.Errorf("error does not mention %s: %v", want, err)
+				}
+			}
+		})
 	}
 }
 

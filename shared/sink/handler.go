@@ -53,12 +53,24 @@ type writeStats struct {
 	requests, retries int
 }
 
+// built is what the document builder made of a batch of records: every
+// record is in exactly one of actions (via acted), skipped or failed.
+type built struct {
+	actions []esbulk.Action
+	// acted[i] is the index in the input of the record behind actions[i].
+	acted []int
+	// skipped counts records a builder policy leaves out on purpose.
+	skipped int
+	// failed are the records that cannot become an action, for good.
+	failed []pending
+}
+
 // pipeline holds the steps of Handle, as functions so that Open can wire
 // the real msgdoc builder and esbulk writer and New can take them as Deps.
 type pipeline struct {
-	// build returns the action for a record, or skip for a record a policy
-	// leaves out, or a permanent error (typ names it).
-	build func(r kafkaevent.Record) (a esbulk.Action, skip bool, typ string, err error)
+	// build turns a batch of records into actions. It works on the whole
+	// batch so that the msgdoc builder can put every body in one buffer.
+	build func(recs []kafkaevent.Record) built
 	// write sends the actions and returns index-aligned outcomes.
 	write func(ctx context.Context, actions []esbulk.Action) ([]esbulk.Outcome, writeStats, error)
 }
@@ -115,26 +127,17 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 	}
 	permanent = append(permanent, gone...)
 
-	var actions []esbulk.Action
-	var acted []kafkaevent.Record
-	for _, r := range recs {
-		a, skip, typ, err := h.p.build(r)
-		switch {
-		case err != nil:
-			permanent = append(permanent, pending{rec: r, typ: typ, reason: err.Error()})
-		case skip:
-			res.Skipped++
-		default:
-			actions = append(actions, a)
-			acted = append(acted, r)
-		}
-	}
+	bt := h.p.build(recs)
+	res.Skipped += bt.skipped
+	permanent = append(permanent, bt.failed...)
+	actions := bt.actions
 
 	var unconfirmed []pending
 	if len(actions) > 0 {
 		outcomes, st, werr := h.p.write(ctx, actions)
 		res.BulkRequests, res.Retries = st.requests, st.retries
-		for i, r := range acted {
+		for i, ri := range bt.acted {
+			r := recs[ri]
 			var o esbulk.Outcome
 			if i < len(outcomes) {
 				o = outcomes[i]

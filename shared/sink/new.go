@@ -51,10 +51,16 @@ const overflowDialTimeout = 10 * time.Second
 
 // New returns a handler for cfg with the given dependencies.
 func New(cfg Config, deps Deps) (*Handler, error) {
-	var errs []error
 	if deps.Build == nil {
-		errs = append(errs, errors.New("no document builder"))
+		return nil, fmt.Errorf("%w: no document builder", ErrConfig)
 	}
+	return assemble(cfg, perRecord(deps.Build), deps)
+}
+
+// assemble checks the dependencies and wires the handler; build is the
+// batch step (Open's msgdoc builder, or New's per-record function).
+func assemble(cfg Config, build func([]kafkaevent.Record) built, deps Deps) (*Handler, error) {
+	var errs []error
 	if deps.Write == nil {
 		errs = append(errs, errors.New("no bulk writer"))
 	}
@@ -70,7 +76,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 	h := &Handler{
 		cfg: cfg,
 		p: pipeline{
-			build: deps.Build,
+			build: build,
 			write: func(ctx context.Context, actions []esbulk.Action) ([]esbulk.Outcome, writeStats, error) {
 				rep, err := deps.Write(ctx, actions)
 				return rep.Outcomes, writeStats{requests: rep.Requests, retries: rep.Retries}, err
@@ -91,4 +97,24 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 		h.fetcher = &overflowFetcher{brokers: cfg.KafkaBrokers, dialer: &kafka.Dialer{Timeout: overflowDialTimeout}}
 	}
 	return h, nil
+}
+
+// perRecord adapts a per-record BuildFunc to the pipeline's batch step.
+func perRecord(f BuildFunc) func(recs []kafkaevent.Record) built {
+	return func(recs []kafkaevent.Record) built {
+		var b built
+		for i, r := range recs {
+			a, skip, typ, err := f(r)
+			switch {
+			case err != nil:
+				b.failed = append(b.failed, pending{rec: r, typ: typ, reason: err.Error()})
+			case skip:
+				b.skipped++
+			default:
+				b.actions = append(b.actions, a)
+				b.acted = append(b.acted, i)
+			}
+		}
+		return b
+	}
 }
