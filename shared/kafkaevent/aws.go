@@ -1,6 +1,7 @@
 package kafkaevent
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 )
@@ -10,6 +11,8 @@ const (
 	EventSourceMSK         = "aws:kafka"
 	EventSourceSelfManaged = "SelfManagedKafka"
 )
+
+var openBrace = []byte("{")
 
 // decodeAWS decodes an AWS Lambda Kafka event. It yields what encoding/json
 // into events.KafkaEvent followed by base64 decoding yields (see the
@@ -24,9 +27,11 @@ const (
 func decodeAWS(payload []byte, forced bool) (Batch, error) {
 	d := awsDecoder{s: scanner{b: payload}}
 	d.arena = make([]byte, 0, base64.StdEncoding.DecodedLen(len(payload)))
-	// A record takes at least ~100 bytes of JSON; the estimate avoids regrowing
-	// the slice for typical events without over-reserving for tiny ones.
-	d.batch.Records = make([]Record, 0, len(payload)/256+1)
+	// Every record is a JSON object and '{' cannot occur inside the base64
+	// keys and values, so counting it (a vectorised single-byte count) bounds
+	// the record count closely; a guess from the payload size would reserve
+	// several times the memory for events with large values.
+	d.batch.Records = make([]Record, 0, bytes.Count(payload, openBrace))
 	d.batch.Indexes = make([]int, 0, cap(d.batch.Records))
 	d.batch.Format = FormatAWS
 	if err := d.event(forced); err != nil {

@@ -106,11 +106,13 @@ func (bld *Builder) Build(records []kafkaevent.Record) Batch {
 	}
 	size := 0
 	for i := range records {
-		// Bodies are a little larger than key + value: field names, numbers,
-		// and escaping or base64 for some values.
-		size += len(records[i].Key) + len(records[i].Value) + len(records[i].Topic) + 160
+		// The fixed part of a body (field names, numbers, the update
+		// wrapper) stays under ~150 bytes; escaping or base64 can make a
+		// body larger than estimated, and such bodies get their own memory
+		// below rather than growing (and copying) the shared buffer.
+		size += len(records[i].Key) + len(records[i].Value) + len(records[i].Topic) + 150
 	}
-	arena := make([]byte, 0, size+size/8)
+	arena := make([]byte, 0, size)
 	for i := range records {
 		r := &records[i]
 		a, skip, err := bld.action(r)
@@ -123,17 +125,17 @@ func (bld *Builder) Build(records []kafkaevent.Record) Batch {
 			continue
 		}
 		if a.Op != esbulk.OpDelete {
-			start := len(arena)
-			var berr *Error
-			arena, berr = bld.appendBody(arena, r, a.Op)
+			free := arena[len(arena):len(arena)]
+			body, berr := bld.appendBody(free, r, a.Op)
 			if berr != nil {
-				arena = arena[:start]
 				out.Failures = append(out.Failures, Failure{Record: i, Err: berr})
 				continue
 			}
-			// If append had to grow the arena, earlier bodies keep pointing
-			// into the old array, which stays alive and unchanged.
-			a.Body = arena[start:len(arena):len(arena)]
+			if cap(body) == cap(free) {
+				// Still inside the shared buffer: claim the bytes.
+				arena = arena[:len(arena)+len(body)]
+			}
+			a.Body = body[:len(body):len(body)]
 		}
 		out.Actions = append(out.Actions, a)
 		out.ActionRecords = append(out.ActionRecords, i)

@@ -19,6 +19,23 @@ var needsEscape = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// noEscapeWord reports that none of the eight bytes in w is a quote, a
+// backslash or a control character (exact SWAR presence tests; bytes of
+// 0x80 and above need no escaping in valid UTF-8 and pass).
+func noEscapeWord(w uint64) bool {
+	quote := w ^ (lsb * '"')
+	backslash := w ^ (lsb * '\\')
+	special := (quote - lsb) & ^quote
+	special |= (backslash - lsb) & ^backslash
+	special |= (w - lsb*0x20) & ^w
+	return special&msb == 0
+}
+
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s, which must be valid UTF-8, as a JSON string.
@@ -26,6 +43,15 @@ func appendString[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		// Values are mostly long runs that need no escaping; test eight
+		// bytes at a time before looking at single bytes.
+		for i+8 <= len(s) && noEscapeWord(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if !needsEscape[c] {
 			continue
