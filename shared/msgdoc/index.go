@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrIndexTemplate is wrapped by every problem New finds in ES_INDEX.
@@ -138,6 +139,12 @@ outer:
 
 // checkIndexChars rejects what Elasticsearch refuses anywhere in a name.
 func checkIndexChars(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%q is not valid UTF-8", s)
+	}
+	if strings.ToLower(s) != s {
+		return fmt.Errorf("index names must be lowercase (%q)", s)
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
