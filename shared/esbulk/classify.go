@@ -1,0 +1,87 @@
+package esbulk
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// verdict is what the writer does with an answered item.
+type verdict uint8
+
+const (
+	done      verdict = iota // stored, deleted, noop or not_found: final
+	permanent                // rejected for good: reported, not retried
+	retriable                // transient: re-sent in the next round
+)
+
+// Error types that mean "back off and try again" whatever the status says.
+const (
+	typeRejected       = "es_rejected_execution_exception"
+	typeCircuitBreaker = "circuit_breaking_exception"
+)
+
+// classifyItem decides the fate of one answered item.
+//
+// 409 is the subtle case. On update with internal versioning it means a
+// concurrent write moved the document between the get and the put of the
+// update (retry_on_conflict was exhausted); re-sending recomputes the merge
+// and is correct. On create it means the document exists, and with external
+// versions it means a newer version is stored: both are answers for the
+// caller to interpret (often "already done"), so retrying would only repeat
+// the same answer.
+func classifyItem(a *Action, it *itemResult) verdict {
+	if it.Error != nil && (it.Error.Type == typeRejected || it.Error.Type == typeCircuitBreaker) {
+		return retriable
+	}
+	switch {
+	case it.Status >= 200 && it.Status < 300:
+		return done
+	case it.Status == http.StatusNotFound && it.Error == nil:
+		// A delete of a missing document answers 404 result not_found
+		// without an error: the document is gone, which is what was asked.
+		return done
+	case it.Status == http.StatusConflict:
+		if a.Op == OpUpdate && a.VersionType == "" {
+			return retriable
+		}
+		return permanent
+	case retriableStatus(it.Status):
+		return retriable
+	}
+	return permanent
+}
+
+// retriableStatus reports item statuses that are transient: backpressure and
+// a shard that is moving, recovering or unreachable. An item 500 is not
+// among them: Elasticsearch uses it for failures in the document's own
+// processing (a script error, an ingest pipeline failure) that recur.
+func retriableStatus(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// retriableRequestStatus reports whole-request answers worth retrying: 429
+// and every 5xx, which come from the node or a proxy in front of it being
+// overloaded, restarting or failing over. The other 4xx (bad credentials,
+// missing privileges, a malformed request) would fail the same way again.
+func retriableRequestStatus(status int) bool {
+	return status == http.StatusTooManyRequests || status >= 500
+}
+
+// backoff returns the wait before retry round n (0 for the first retry):
+// full jitter over an exponentially growing ceiling, so that many writers
+// rejected at the same moment do not come back at the same moment.
+func backoff(n int, initial, max time.Duration) time.Duration {
+	ceiling := initial
+	for i := 0; i < n && ceiling < max; i++ {
+		ceiling *= 2
+	}
+	if ceiling > max || ceiling <= 0 {
+		ceiling = max
+	}
+	return rand.N(ceiling + 1)
+}

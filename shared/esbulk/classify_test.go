@@ -1,0 +1,88 @@
+package esbulk
+
+import (
+	"testing"
+	"time"
+)
+
+func TestClassifyItem(t *testing.T) {
+	errOf := func(typ string) *errorBody { return &errorBody{Type: typ, Reason: "r"} }
+	update := Action{Op: OpUpdate}
+	tests := []struct {
+		name   string
+		action Action
+		item   itemResult
+		want   verdict
+	}{
+		{"created", Action{Op: OpIndex}, itemResult{Status: 201, Result: "created"}, done},
+		{"updated", Action{Op: OpIndex}, itemResult{Status: 200, Result: "updated"}, done},
+		{"noop", update, itemResult{Status: 200, Result: "noop"}, done},
+		{"deleted", Action{Op: OpDelete}, itemResult{Status: 200, Result: "deleted"}, done},
+		{"delete not found", Action{Op: OpDelete}, itemResult{Status: 404, Result: "not_found"}, done},
+		{"update document missing", update, itemResult{Status: 404, Error: errOf("document_missing_exception")}, permanent},
+		{"index missing", Action{Op: OpIndex}, itemResult{Status: 404, Error: errOf("index_not_found_exception")}, permanent},
+		{"parsing", Action{Op: OpIndex}, itemResult{Status: 400, Error: errOf("document_parsing_exception")}, permanent},
+		{"illegal argument", Action{Op: OpIndex}, itemResult{Status: 400, Error: errOf("illegal_argument_exception")}, permanent},
+		{"create conflict", Action{Op: OpCreate}, itemResult{Status: 409, Error: errOf("version_conflict_engine_exception")}, permanent},
+		{"external version conflict", Action{Op: OpIndex, VersionType: "external"}, itemResult{Status: 409, Error: errOf("version_conflict_engine_exception")}, permanent},
+		{"external update conflict", Action{Op: OpUpdate, VersionType: "external"}, itemResult{Status: 409, Error: errOf("version_conflict_engine_exception")}, permanent},
+		{"update conflict", update, itemResult{Status: 409, Error: errOf("version_conflict_engine_exception")}, retriable},
+		{"rejected", Action{Op: OpIndex}, itemResult{Status: 429, Error: errOf(typeRejected)}, retriable},
+		{"circuit breaker as 503", Action{Op: OpIndex}, itemResult{Status: 503, Error: errOf(typeCircuitBreaker)}, retriable},
+		{"rejected with odd status", Action{Op: OpIndex}, itemResult{Status: 500, Error: errOf(typeRejected)}, retriable},
+		{"unavailable shards", Action{Op: OpIndex}, itemResult{Status: 503, Error: errOf("unavailable_shards_exception")}, retriable},
+		{"502", Action{Op: OpIndex}, itemResult{Status: 502}, retriable},
+		{"504", Action{Op: OpIndex}, itemResult{Status: 504}, retriable},
+		{"500 script failure", update, itemResult{Status: 500, Error: errOf("script_exception")}, permanent},
+		{"413 single document", Action{Op: OpIndex}, itemResult{Status: 413}, permanent},
+		{"403 write block", Action{Op: OpIndex}, itemResult{Status: 403, Error: errOf("cluster_block_exception")}, permanent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classifyItem(&tt.action, &tt.item); got != tt.want {
+				t.Errorf("classifyItem = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRetriableRequestStatus(t *testing.T) {
+	for status, want := range map[int]bool{
+		400: false, 401: false, 403: false, 404: false, 413: false,
+		429: true, 500: true, 502: true, 503: true, 504: true,
+	} {
+		if got := retriableRequestStatus(status); got != want {
+			t.Errorf("retriableRequestStatus(%d) = %t, want %t", status, got, want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	const initial, maxWait = 100 * time.Millisecond, time.Second
+	tests := []struct {
+		round   int
+		ceiling time.Duration
+	}{
+		{0, 100 * time.Millisecond},
+		{1, 200 * time.Millisecond},
+		{3, 800 * time.Millisecond},
+		{4, time.Second},
+		{200, time.Second}, // no overflow for absurd rounds
+	}
+	for _, tt := range tests {
+		var seenHigh, seenLow bool
+		for range 2000 {
+			d := backoff(tt.round, initial, maxWait)
+			if d < 0 || d > tt.ceiling {
+				t.Fatalf("backoff(%d) = %s, outside [0, %s]", tt.round, d, tt.ceiling)
+			}
+			seenHigh = seenHigh || d > tt.ceiling*3/4
+			seenLow = seenLow || d < tt.ceiling/4
+		}
+		// Full jitter spreads waits over the whole range: 2000 draws
+		// missing a quarter of it would mean the jitter is broken.
+		if !seenHigh || !seenLow {
+			t.Errorf("backoff(%d) is not spread over [0, %s]: high %t low %t", tt.round, tt.ceiling, seenHigh, seenLow)
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package esbulk
+
+import (
+	"bytes"
+	"strconv"
+	"unicode/utf8"
+)
+
+// AppendAction appends the NDJSON lines of a (the action line, then the
+// source line unless it is a delete) to dst and returns the extended slice.
+// It writes JSON by hand into the caller's buffer: json.Marshal per action
+// would allocate a map or struct encoding for every document of a batch.
+//
+// Newlines inside Body are replaced by spaces. In valid JSON a raw newline
+// can only be whitespace between tokens, so this changes nothing for
+// Elasticsearch, while a newline left in place would split the source line
+// and shift every later line of the request onto the wrong action.
+func AppendAction(dst []byte, a *Action) []byte {
+	dst = append(dst, `{"`...)
+	dst = append(dst, a.Op.String()...)
+	dst = append(dst, `":{"_index":`...)
+	dst = appendString(dst, a.Index)
+	if a.ID != "" {
+		dst = append(dst, `,"_id":`...)
+		dst = appendString(dst, a.ID)
+	}
+	if a.Routing != "" {
+		dst = append(dst, `,"routing":`...)
+		dst = appendString(dst, a.Routing)
+	}
+	if a.Pipeline != "" {
+		dst = append(dst, `,"pipeline":`...)
+		dst = appendString(dst, a.Pipeline)
+	}
+	if a.VersionType != "" {
+		dst = append(dst, `,"version":`...)
+		dst = strconv.AppendInt(dst, a.Version, 10)
+		dst = append(dst, `,"version_type":`...)
+		dst = appendString(dst, a.VersionType)
+	}
+	if a.Op == OpUpdate && a.RetryOnConflict > 0 {
+		dst = append(dst, `,"retry_on_conflict":`...)
+		dst = strconv.AppendInt(dst, int64(a.RetryOnConflict), 10)
+	}
+	dst = append(dst, "}}\n"...)
+	if a.Op == OpDelete {
+		return dst
+	}
+	start := len(dst)
+	dst = append(dst, a.Body...)
+	if bytes.IndexByte(a.Body, '\n') >= 0 || bytes.IndexByte(a.Body, '\r') >= 0 {
+		for i := start; i < len(dst); i++ {
+			if dst[i] == '\n' || dst[i] == '\r' {
+				dst[i] = ' '
+			}
+		}
+	}
+	return append(dst, '\n')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
+// encoding/json does, so that one bad id cannot make the whole request
+// unparsable.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// invalidType is the ItemError.Type of actions rejected before sending.
+const invalidType = "invalid_action"
+
+// check rejects an action that cannot be written as a bulk item, before it
+// is sent: a malformed item would fail the whole request, not just itself.
+func check(a *Action) *ItemError {
+	reason := ""
+	switch {
+	case a.Op > OpDelete:
+		reason = "unknown operation " + strconv.Itoa(int(a.Op))
+	case a.Index == "":
+		reason = "no index"
+	case a.ID == "" && (a.Op == OpUpdate || a.Op == OpDelete):
+		reason = a.Op.String() + " needs a document id"
+	case a.Op != OpDelete && len(bytes.TrimSpace(a.Body)) == 0:
+		reason = a.Op.String() + " needs a body"
+	case a.VersionType != "" && a.VersionType != "external" && a.VersionType != "external_gte":
+		reason = "version type " + strconv.Quote(a.VersionType) + " is not external or external_gte"
+	default:
+		return nil
+	}
+	return &ItemError{Type: invalidType, Reason: reason}
+}
