@@ -1,0 +1,297 @@
+package esnode
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// mapper checks one document source against an index mapping and works out
+// the fields dynamic mapping adds. Nothing is attached to the live mapping
+// until the whole document passed, so a rejected document leaves the mapping
+// as it was, like in ES.
+type mapper struct {
+	root  *field
+	docID string
+	// pending are new fields for objects that already exist in the mapping;
+	// fields under a new object go straight into that object, which is not
+	// reachable from root yet.
+	pending []attachment
+	fresh   map[*field]bool
+}
+
+type attachment struct {
+	parent *field
+	name   string
+	f      *field
+}
+
+func (m *mapper) child(parent *field, name string) *field {
+	if f := parent.Props[name]; f != nil {
+		return f
+	}
+	if m.fresh[parent] {
+		return nil
+	}
+	for _, a := range m.pending {
+		if a.parent == parent && a.name == name {
+			return a.f
+		}
+	}
+	return nil
+}
+
+func (m *mapper) add(parent *field, name string, f *field) {
+	if m.fresh == nil {
+		m.fresh = map[*field]bool{}
+	}
+	m.fresh[f] = true
+	if m.fresh[parent] {
+		parent.Props[name] = f
+		return
+	}
+	m.pending = append(m.pending, attachment{parent, name, f})
+}
+
+// commit attaches the new fields; the caller holds the index write lock.
+func (m *mapper) commit() {
+	for _, a := range m.pending {
+		a.parent.Props[a.name] = a.f
+	}
+}
+
+// checkDoc validates src (decoded with UseNumber) and prepares its dynamic
+// mappings.
+func (m *mapper) checkDoc(src map[string]any) *esError {
+	return m.checkObject(m.root, "", src, dynamicOf(m.root, "true"))
+}
+
+func dynamicOf(f *field, inherited string) string {
+	if f.Dynamic != "" {
+		return f.Dynamic
+	}
+	return inherited
+}
+
+func (m *mapper) checkObject(obj *field, path string, src map[string]any, dyn string) *esError {
+	for _, k := range sortedKeys(src) {
+		v := src[k]
+		// A dotted key is shorthand for nested objects: {"a.b": 1} is {"a": {"b": 1}}.
+		if head, tail, ok := strings.Cut(k, "."); ok && head != "" && tail != "" {
+			v = map[string]any{tail: v}
+			k = head
+		}
+		if err := m.checkValue(obj, k, join(path, k), v, dyn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *mapper) checkValue(parent *field, name, path string, v any, dyn string) *esError {
+	switch val := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		for _, e := range val {
+			if err := m.checkValue(parent, name, path, e, dyn); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[string]any:
+		f := m.child(parent, name)
+		if f == nil {
+			switch dyn {
+			case "strict":
+				return m.strict(parent, path, name)
+			case "false", "runtime":
+				return nil
+			}
+			f = newObject()
+			m.add(parent, name, f)
+		}
+		switch f.Type {
+		case "object", "nested":
+			if enabled, ok := f.Params["enabled"].(bool); ok && !enabled {
+				return nil
+			}
+			return m.checkObject(f, path, val, dynamicOf(f, dyn))
+		case "flattened", "geo_point", "binary", "dense_vector":
+			return nil
+		}
+		return m.parseFailure(path, f.Type, preview(val), "illegal_argument_exception", "unexpected object")
+	}
+	f := m.child(parent, name)
+	if f == nil {
+		switch dyn {
+		case "strict":
+			return m.strict(parent, path, name)
+		case "false", "runtime":
+			return nil
+		}
+		m.add(parent, name, dynamicField(v))
+		return nil
+	}
+	return m.checkScalar(f, path, v)
+}
+
+// dynamicField is the mapping ES's dynamic mapping picks for a new value.
+func dynamicField(v any) *field {
+	switch val := v.(type) {
+	case bool:
+		return &field{Type: "boolean"}
+	case json.Number:
+		if strings.ContainsAny(string(val), ".eE") {
+			return &field{Type: "float"}
+		}
+		return &field{Type: "long"}
+	case string:
+		if looksLikeDate(val) {
+			return &field{Type: "date"}
+		}
+	}
+	return &field{
+		Type:   "text",
+		Fields: map[string]*field{"keyword": {Type: "keyword", Params: map[string]any{"ignore_above": 256}}},
+	}
+}
+
+func (m *mapper) checkScalar(f *field, path string, v any) *esError {
+	switch f.Type {
+	case "object", "nested":
+		return &esError{
+			Status: http.StatusBadRequest,
+			Type:   "document_parsing_exception",
+			Reason: fmt.Sprintf("object mapping for [%s] tried to parse field [%s] as object, but found a concrete value", path, lastSegment(path)),
+		}
+	case "long", "integer", "short", "byte", "unsigned_long":
+		return m.checkNumber(f, path, v, true)
+	case "float", "double", "half_float", "scaled_float":
+		return m.checkNumber(f, path, v, false)
+	case "boolean":
+		switch val := v.(type) {
+		case bool:
+			return nil
+		case string:
+			if val == "true" || val == "false" || val == "" {
+				return nil
+			}
+			return m.parseFailure(path, f.Type, val, "illegal_argument_exception",
+				fmt.Sprintf("Failed to parse value [%s] as only [true] or [false] are allowed.", val))
+		}
+		return m.parseFailure(path, f.Type, preview(v), "illegal_argument_exception", "Current token is not a boolean")
+	case "date", "date_nanos":
+		switch val := v.(type) {
+		case json.Number:
+			return nil
+		case string:
+			if looksLikeDate(val) {
+				return nil
+			}
+			if _, err := strconv.ParseInt(val, 10, 64); err == nil {
+				return nil
+			}
+			return m.parseFailure(path, f.Type, val, "illegal_argument_exception",
+				fmt.Sprintf("failed to parse date field [%s] with format [strict_date_optional_time||epoch_millis]", val))
+		}
+		return m.parseFailure(path, f.Type, preview(v), "illegal_argument_exception", "unexpected token for a date")
+	}
+	return nil
+}
+
+func (m *mapper) checkNumber(f *field, path string, v any, integer bool) *esError {
+	var s string
+	switch val := v.(type) {
+	case json.Number:
+		s = string(val)
+	case string:
+		s = strings.TrimSpace(val)
+	default:
+		return m.parseFailure(path, f.Type, preview(v), "illegal_argument_exception", "Current token (VALUE_"+strings.ToUpper(fmt.Sprintf("%T", v))+") not numeric, can not use numeric value accessors")
+	}
+	if _, err := strconv.ParseFloat(s, 64); err != nil {
+		return m.parseFailure(path, f.Type, preview(v), "number_format_exception", fmt.Sprintf("For input string: %q", s))
+	}
+	_ = integer // fractional values are truncated into integer fields (coerce: true)
+	return nil
+}
+
+func (m *mapper) parseFailure(path, typ, value, causeType, cause string) *esError {
+	return &esError{
+		Status:   http.StatusBadRequest,
+		Type:     "document_parsing_exception",
+		Reason:   fmt.Sprintf("failed to parse field [%s] of type [%s] in document with id '%s'. Preview of field's value: '%s'", path, typ, m.docID, value),
+		CausedBy: &esError{Type: causeType, Reason: cause},
+	}
+}
+
+func (m *mapper) strict(parent *field, path, name string) *esError {
+	within := "_doc"
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		within = path[:i]
+	}
+	_ = parent
+	return &esError{
+		Status: http.StatusBadRequest,
+		Type:   "strict_dynamic_mapping_exception",
+		Reason: fmt.Sprintf("mapping set to strict, dynamic introduction of [%s] within [%s] is not allowed", name, within),
+	}
+}
+
+func lastSegment(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// preview renders a value the way ES's error messages show it (Java's
+// Map.toString for objects).
+func preview(v any) string {
+	switch val := v.(type) {
+	case map[string]any:
+		parts := make([]string, 0, len(val))
+		for _, k := range sortedKeys(val) {
+			parts = append(parts, k+"="+preview(val[k]))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case []any:
+		parts := make([]string, 0, len(val))
+		for _, e := range val {
+			parts = append(parts, preview(e))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+// Date detection follows dynamic_date_formats' defaults:
+// strict_date_optional_time and "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd".
+var (
+	isoDate   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(T\d{2}(:\d{2}(:\d{2}([.,]\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$`)
+	slashDate = regexp.MustCompile(`^(\d{4})/(\d{2})/(\d{2})( \d{2}:\d{2}:\d{2})?$`)
+)
+
+func looksLikeDate(s string) bool {
+	if len(s) < 10 || len(s) > 40 {
+		return false
+	}
+	var day string
+	switch {
+	case isoDate.MatchString(s):
+		day = s[:10]
+	case slashDate.MatchString(s):
+		day = strings.ReplaceAll(s[:10], "/", "-")
+	default:
+		return false
+	}
+	_, err := time.Parse(time.DateOnly, day)
+	return err == nil
+}
