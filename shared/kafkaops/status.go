@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -103,12 +104,11 @@ func (a *Admin) Status(ctx context.Context, group string, topics []string) (Stat
 			if !ok {
 				c = noCommit
 			}
-			ps, err := a.partitionStatus(ctx, topic, p, c, b[p], st.At)
-			if err != nil {
-				return Status{}, err
-			}
-			st.Partitions = append(st.Partitions, ps)
+			st.Partitions = append(st.Partitions, PartitionStatus{Topic: topic, Partition: p, Committed: c, Start: b[p].start, End: b[p].end})
 		}
+	}
+	if err := a.readRecordTimes(ctx, st.Partitions, st.At); err != nil {
+		return Status{}, err
 	}
 	st.DoneTime, st.CaughtUp = DoneTime(st.Partitions, st.At)
 	for _, ps := range st.Partitions {
@@ -117,17 +117,53 @@ func (a *Admin) Status(ctx context.Context, group string, topics []string) (Stat
 	return st, nil
 }
 
-// partitionStatus fills in one partition, reading the records on either
-// side of the commit for their timestamps.
-func (a *Admin) partitionStatus(ctx context.Context, topic string, p int, committed int64, b bounds, at time.Time) (PartitionStatus, error) {
-	ps := PartitionStatus{Topic: topic, Partition: p, Committed: committed, Start: b.start, End: b.end}
+// lookupConcurrency bounds the record lookups of one Status in flight at
+// once: each is a fetch round trip, and a status of a topic with a hundred
+// partitions on a remote cluster should take a round trip or two per eight
+// partitions, not per partition, without flooding the brokers.
+const lookupConcurrency = 8
+
+// readRecordTimes completes each partition's status in place, running the
+// lookups of different partitions concurrently. The first failure cancels
+// the rest.
+func (a *Admin) readRecordTimes(ctx context.Context, parts []PartitionStatus, at time.Time) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, lookupConcurrency)
+	var wg sync.WaitGroup
+	for i := range parts {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(ps *PartitionStatus) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := a.partitionStatus(ctx, ps, at); err != nil {
+				cancel(err)
+			}
+		}(&parts[i])
+	}
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// partitionStatus fills in the lag and done time of ps, reading the records
+// on either side of the commit for their timestamps.
+func (a *Admin) partitionStatus(ctx context.Context, ps *PartitionStatus, at time.Time) error {
+	topic, p, committed := ps.Topic, ps.Partition, ps.Committed
+	b := bounds{start: ps.Start, end: ps.End}
 	pos := position(committed, b)
 	ps.Lag = b.end - pos
 	ps.Expired = committed != noCommit && committed < b.start
 	if committed > b.start && committed <= b.end {
 		rec, ok, err := a.recordAt(ctx, topic, p, committed-1, b.end)
 		if err != nil {
-			return ps, err
+			return err
 		}
 		// Compaction may have removed committed-1; the record found then
 		// is at or past the commit and is not the last processed one.
@@ -139,14 +175,14 @@ func (a *Admin) partitionStatus(ctx context.Context, topic string, p int, commit
 	if ps.Lag > 0 {
 		rec, ok, err := a.recordAt(ctx, topic, p, pos, b.end)
 		if err != nil {
-			return ps, err
+			return err
 		}
 		if ok {
 			ps.FirstPending = &rec
 			ps.DoneUntil = rec.Time
 		}
 	}
-	return ps, nil
+	return nil
 }
 
 // position is where the group resumes on a partition: its commit, clamped to
