@@ -1,0 +1,112 @@
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/msgdoc"
+)
+
+// Open builds the handler and every dependency from settings: the
+// Elasticsearch client, the bulk writer, the document builder, the
+// dead-letter publisher (an es:// target shares the bulk writer) and, with
+// FETCH_OVERFLOW, the overflow fetcher. It contacts nothing: the first
+// Handle does. The returned close function releases the dead-letter
+// publisher and idle connections; call it once, after the last Handle.
+//
+// log receives the per-invocation result lines and the bulk writer's retry
+// messages; nil discards them.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() error, error) {
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	es, err := esclient.New(cfg.Elasticsearch)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	w, err := esbulk.NewFromSettings(es, cfg.Bulk, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	bld, err := msgdoc.New(cfg.Document)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrConfig, EnvSinkIndex, err)
+	}
+	var dlq deadletter.Publisher
+	if cfg.OnFailure == OnFailureDLQ {
+		dlq, err = deadletter.Open(ctx, cfg.DLQTarget,
+			deadletter.WithKafkaSecurity(cfg.DLQSecurity), deadletter.WithBulk(deadLetterBulk(w)))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrConfig, EnvDLQTarget, err)
+		}
+	}
+	h, err := assemble(cfg, batchBuilder(bld), Deps{Write: bulkWrite(w), DeadLetters: dlq, Log: log})
+	if err != nil {
+		return nil, nil, errors.Join(err, closeDLQ(dlq))
+	}
+	closeFn := func() error {
+		err := closeDLQ(dlq)
+		// esclient builds an *http.Transport; dropping its pooled
+		// connections lets a self-hosted process exit without leaving
+		// sockets to the cluster open.
+		if ci, ok := es.Transport.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+		return err
+	}
+	return h, closeFn, nil
+}
+
+func closeDLQ(p deadletter.Publisher) error {
+	if p == nil {
+		return nil
+	}
+	if err := p.Close(); err != nil {
+		return fmt.Errorf("closing the dead-letter publisher: %w", err)
+	}
+	return nil
+}
+
+// batchBuilder runs the msgdoc builder over a whole batch, so that every
+// body lands in one buffer (one allocation per batch instead of one per
+// record). The builder caches index names and is meant for one goroutine at
+// a time; the lock serialises only this CPU-bound step, while concurrent
+// invocations (the self-hosted consumer's partitions) still overlap their
+// bulk requests, which is where the time goes.
+func batchBuilder(b *msgdoc.Builder) func(recs []kafkaevent.Record) built {
+	var mu sync.Mutex
+	return func(recs []kafkaevent.Record) built {
+		mu.Lock()
+		bt := b.Build(recs)
+		mu.Unlock()
+		out := built{actions: bt.Actions, acted: bt.ActionRecords, skipped: len(bt.Skipped)}
+		for _, f := range bt.Failures {
+			out.failed = append(out.failed, pending{rec: recs[f.Record], typ: string(f.Err.Type), reason: f.Err.Reason})
+		}
+		return out
+	}
+}
+
+// bulkWrite adapts the bulk writer to the handler's WriteFunc.
+func bulkWrite(w *esbulk.Writer) WriteFunc {
+	return func(ctx context.Context, actions []esbulk.Action) (WriteReport, error) {
+		rep, err := w.Write(ctx, actions)
+		return WriteReport{Outcomes: rep.Outcomes, Requests: rep.Requests, Retries: rep.Retries}, err
+	}
+}
+
+// deadLetterBulk adapts the bulk writer to an es:// dead-letter target.
+func deadLetterBulk(w *esbulk.Writer) deadletter.BulkFunc {
+	return func(ctx context.Context, actions []esbulk.Action) ([]esbulk.Outcome, error) {
+		rep, err := w.Write(ctx, actions)
+		return rep.Outcomes, err
+	}
+}
