@@ -3,69 +3,107 @@ package esnode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
+
+	"github.com/esconnect/esconnect/shared/esnode/query"
 )
 
-// This file is the seam between the node and the query engine. Until the
-// engine's parser is wired in, only match_all and unsorted searches work.
+// This file is the seam between the node and the query engine: it turns
+// the engine's errors into ES error bodies and keeps the search code free of
+// engine details.
 
-// searchDoc and fieldTypes mirror the query engine's Doc and Mapping.
-type searchDoc struct {
-	Index, ID string
-	Source    map[string]any
-	Seq       int64
+type (
+	searchDoc  = query.Doc
+	fieldTypes = query.Mapping
+	matcher    = query.Query
+	sortSpec   = query.SortField
+)
+
+// fromQueryError converts an engine error; anything unexpected is a 500.
+func fromQueryError(err error) *esError {
+	var qe *query.Error
+	if errors.As(err, &qe) {
+		return newError(qe.Status, qe.Type, qe.Reason)
+	}
+	return errorf(http.StatusInternalServerError, "exception", "query engine: %v", err)
 }
-
-type fieldTypes interface{ FieldType(path string) string }
-
-type matcher interface {
-	Matches(d *searchDoc, m fieldTypes) bool
-}
-
-type matchAll struct{}
-
-func (matchAll) Matches(*searchDoc, fieldTypes) bool { return true }
 
 func isEmptyJSON(raw json.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
-	return len(t) == 0 || string(t) == "null" || string(t) == "{}"
+	return len(t) == 0 || string(t) == "null"
 }
 
 func parseQuery(raw json.RawMessage) (matcher, *esError) {
-	if isEmptyJSON(raw) {
-		return matchAll{}, nil
+	q, err := query.Parse(raw)
+	if err != nil {
+		return nil, fromQueryError(err)
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err == nil && len(m) == 1 {
-		if _, ok := m["match_all"]; ok {
-			return matchAll{}, nil
-		}
-	}
-	return nil, newError(http.StatusBadRequest, "parsing_exception", "unknown query")
+	return q, nil
 }
-
-type sortSpec struct{}
 
 func parseSort(raw json.RawMessage) ([]sortSpec, *esError) {
-	if isEmptyJSON(raw) || string(bytes.TrimSpace(raw)) == "[]" {
+	if isEmptyJSON(raw) {
 		return nil, nil
 	}
-	return nil, newError(http.StatusBadRequest, "parsing_exception", "sort is not supported yet")
+	s, err := query.ParseSort(raw)
+	if err != nil {
+		return nil, fromQueryError(err)
+	}
+	return s, nil
 }
 
-func sortDocs(docs []*searchDoc, s []sortSpec, mappingOf func(string) fieldTypes) {}
+func parseSortParam(v string) ([]sortSpec, *esError) {
+	s, err := query.ParseSortParam(v)
+	if err != nil {
+		return nil, fromQueryError(err)
+	}
+	return s, nil
+}
 
-func sortValues(d *searchDoc, s []sortSpec) []any { return nil }
+// checkSearch reports the errors ES raises per searched index (a term that
+// cannot be a number on a long field, sorting on a text field...).
+func checkSearch(q matcher, s []sortSpec, m fieldTypes) *esError {
+	if err := query.Check(q, m); err != nil {
+		return fromQueryError(err)
+	}
+	if len(s) > 0 {
+		if err := query.ValidateSort(s, m); err != nil {
+			return fromQueryError(err)
+		}
+	}
+	return nil
+}
 
-type sourceFilter struct{ off bool }
+func sortDocs(docs []*searchDoc, s []sortSpec, mappingOf func(string) fieldTypes) {
+	query.SortDocs(docs, s, mappingOf)
+}
+
+func sortValues(d *searchDoc, s []sortSpec, m fieldTypes) []any {
+	return query.SortValues(d, s, m)
+}
+
+type sourceFilter struct{ f query.SourceFilter }
 
 func parseSourceFilter(raw json.RawMessage) (sourceFilter, *esError) {
-	if string(bytes.TrimSpace(raw)) == "false" {
-		return sourceFilter{off: true}, nil
+	if isEmptyJSON(raw) {
+		return sourceFilter{}, nil
 	}
-	return sourceFilter{}, nil
+	f, err := query.ParseSourceFilter(raw)
+	if err != nil {
+		return sourceFilter{}, fromQueryError(err)
+	}
+	return sourceFilter{f}, nil
+}
+
+func parseSourceParams(source, includes, excludes string) (sourceFilter, *esError) {
+	f, err := query.ParseSourceParams(source, includes, excludes)
+	if err != nil {
+		return sourceFilter{}, fromQueryError(err)
+	}
+	return sourceFilter{f}, nil
 }
 
 func (f sourceFilter) apply(src map[string]any) (map[string]any, bool) {
-	return src, !f.off
+	return f.f.Apply(src)
 }

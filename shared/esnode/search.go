@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -34,6 +33,7 @@ type hit struct {
 	index *index
 	d     *doc
 	qd    *searchDoc
+	sort  []any // sort values, computed while the index mapping is at hand
 }
 
 func (n *Node) parseSearch(r *http.Request, body []byte) (*searchRequest, *esError) {
@@ -113,60 +113,23 @@ func (n *Node) parseSearch(r *http.Request, body []byte) (*searchRequest, *esErr
 	if sr.query, err = parseQuery(sb.Query); err != nil {
 		return nil, err
 	}
-	sortRaw := sb.Sort
 	if v := q.Get("sort"); v != "" {
-		sortRaw = sortParamJSON(v)
+		sr.sort, err = parseSortParam(v)
+	} else {
+		sr.sort, err = parseSort(sb.Sort)
 	}
-	if sr.sort, err = parseSort(sortRaw); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	srcRaw := sb.Source
-	if v := sourceParamJSON(q); v != nil {
-		srcRaw = v
+	if q.Has("_source") || q.Has("_source_includes") || q.Has("_source_excludes") {
+		sr.filter, err = parseSourceParams(q.Get("_source"), q.Get("_source_includes"), q.Get("_source_excludes"))
+	} else {
+		sr.filter, err = parseSourceFilter(sb.Source)
 	}
-	if sr.filter, err = parseSourceFilter(srcRaw); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return sr, nil
-}
-
-// sortParamJSON turns ?sort=a:asc,b:desc into the body form.
-func sortParamJSON(v string) json.RawMessage {
-	var keys []any
-	for _, part := range splitList(v) {
-		f, order, ok := strings.Cut(part, ":")
-		if ok {
-			keys = append(keys, map[string]any{f: order})
-		} else {
-			keys = append(keys, f)
-		}
-	}
-	b, _ := json.Marshal(keys)
-	return b
-}
-
-// sourceParamJSON turns ?_source=, _source_includes= and _source_excludes=
-// into the body form; nil when none is given.
-func sourceParamJSON(q map[string][]string) json.RawMessage {
-	sv, inc, exc := first(q["_source"]), first(q["_source_includes"]), first(q["_source_excludes"])
-	if sv == "" && inc == "" && exc == "" {
-		return nil
-	}
-	if sv == "false" || sv == "true" {
-		return json.RawMessage(sv)
-	}
-	m := map[string]any{}
-	if sv != "" {
-		m["includes"] = splitList(sv)
-	}
-	if inc != "" {
-		m["includes"] = splitList(inc)
-	}
-	if exc != "" {
-		m["excludes"] = splitList(exc)
-	}
-	b, _ := json.Marshal(m)
-	return b
 }
 
 // collect runs the query over the refreshed documents of ixs and sorts the
@@ -178,6 +141,10 @@ func (n *Node) collect(ixs []*index, sr *searchRequest) ([]hit, *esError) {
 		ix.refreshIfDue(now)
 		ix.mu.RLock()
 		m := indexMapping{root: ix.mapping}
+		if err := checkSearch(sr.query, sr.sort, m); err != nil {
+			ix.mu.RUnlock()
+			return nil, err
+		}
 		for _, d := range ix.visibleDocs() {
 			src, err := parseSource(d.source, d.id)
 			if err != nil {
@@ -206,6 +173,7 @@ func (n *Node) collect(ixs []*index, sr *searchRequest) ([]hit, *esError) {
 		sortDocs(docs, sr.sort, func(name string) fieldTypes { return mappings[name] })
 		for i, d := range docs {
 			hits[i] = byDoc[d]
+			hits[i].sort = sortValues(d, sr.sort, mappings[d.Index])
 		}
 	}
 	return hits, nil
@@ -218,7 +186,7 @@ func renderHits(page []hit, sr *searchRequest) []any {
 		m := map[string]any{"_index": h.index.name, "_id": h.d.id, "_score": 1.0}
 		if len(sr.sort) > 0 {
 			m["_score"] = nil
-			m["sort"] = sortValues(h.qd, sr.sort)
+			m["sort"] = h.sort
 		}
 		if h.d.routing != "" {
 			m["_routing"] = h.d.routing

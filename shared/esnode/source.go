@@ -1,87 +1,32 @@
 package esnode
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http"
-	"strings"
 )
 
 // filterStoredSource applies the _source, _source_includes and
-// _source_excludes query parameters of the get APIs. nil means no _source.
+// _source_excludes query parameters of the get APIs to a stored source.
+// nil means the response carries no _source.
 func filterStoredSource(q map[string][]string, src json.RawMessage) (any, *esError) {
-	sv := first(q["_source"])
+	sv, inc, exc := first(q["_source"]), first(q["_source_includes"]), first(q["_source_excludes"])
 	if sv == "false" {
 		return nil, nil
 	}
-	var includes, excludes []string
-	if sv != "" && sv != "true" {
-		includes = splitList(sv)
-	}
-	if v := first(q["_source_includes"]); v != "" {
-		includes = splitList(v)
-	}
-	if v := first(q["_source_excludes"]); v != "" {
-		excludes = splitList(v)
-	}
-	if len(includes) == 0 && len(excludes) == 0 {
+	if (sv == "" || sv == "true") && inc == "" && exc == "" {
+		// The common case: send the stored bytes as they are.
 		return src, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(src))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, errorf(http.StatusInternalServerError, "exception", "stored source is not an object: %v", err)
+	f, err := parseSourceParams(sv, inc, exc)
+	if err != nil {
+		return nil, err
 	}
-	return filterMap(m, "", includes, excludes), nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+	m, err := parseSource(src, "")
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-// filterMap keeps the fields matched by includes (all when empty) and drops
-// those matched by excludes; patterns are dotted paths with * wildcards.
-func filterMap(m map[string]any, prefix string, includes, excludes []string) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		path := join(prefix, k)
-		if matchesAny(excludes, path) {
-			continue
-		}
-		included := len(includes) == 0 || matchesAny(includes, path)
-		if sub, ok := v.(map[string]any); ok {
-			if included && len(excludes) == 0 {
-				out[k] = sub
-				continue
-			}
-			inc := includes
-			if included {
-				inc = nil
-			}
-			if f := filterMap(sub, path, inc, excludes); len(f) > 0 || included {
-				out[k] = f
-			}
-			continue
-		}
-		if included {
-			out[k] = v
-		}
+	out, ok := f.apply(m)
+	if !ok {
+		return nil, nil
 	}
-	return out
-}
-
-func matchesAny(patterns []string, path string) bool {
-	for _, p := range patterns {
-		if wildcardMatch(p, path) {
-			return true
-		}
-	}
-	return false
+	return out, nil
 }
