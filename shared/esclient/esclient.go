@@ -47,10 +47,18 @@ var ErrInvalidSettings = errors.New("invalid elasticsearch settings")
 // ES_TLS_SKIP_VERIFY is honoured with a warning on the default slog logger.
 // Errors never contain credentials.
 func New(cfg config.Elasticsearch) (*elasticsearch.Client, error) {
-	tr, err := transport(cfg)
+	tr, err := NewTransport(cfg)
 	if err != nil {
 		return nil, err
 	}
+	return NewWithTransport(cfg, tr)
+}
+
+// NewWithTransport is New with the HTTP transport given, typically the one
+// NewTransport returned, kept to close its idle connections at shutdown
+// (elasticsearch.Client.Close does not): a server that shuts down
+// gracefully waits for connections the client opened and never used.
+func NewWithTransport(cfg config.Elasticsearch, tr http.RoundTripper) (*elasticsearch.Client, error) {
 	es, err := elasticsearch.NewClient(elasticsearch.Config{
 		Addresses:           cfg.URLs,
 		CloudID:             cfg.CloudID,
@@ -72,7 +80,11 @@ func New(cfg config.Elasticsearch) (*elasticsearch.Client, error) {
 	return es, nil
 }
 
-func transport(cfg config.Elasticsearch) (*http.Transport, error) {
+// NewTransport returns the HTTP transport for cfg: TLS 1.2 or later verified
+// against cfg.CACert (or the system roots unless cfg.TLSSkipVerify), a
+// response-header timeout of cfg.RequestTimeout, and a connection pool sized
+// for parallel bulk requests.
+func NewTransport(cfg config.Elasticsearch) (*http.Transport, error) {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(cfg.CACert) > 0 {
 		pool := x509.NewCertPool()
