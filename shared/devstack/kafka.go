@@ -13,8 +13,8 @@ import (
 
 // Topic is a topic the embedded broker creates at start-up.
 type Topic struct {
-	Name       string
-	Partitions int
+	Name       string `json:"name"`
+	Partitions int    `json:"partitions"`
 }
 
 // ErrBadTopic is wrapped by ParseTopic for a malformed topic spec.
