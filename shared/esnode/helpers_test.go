@@ -122,3 +122,8 @@ func wantStatus(t *testing.T, what string, got, want int, body obj) {
 }
 
 func decodeJSON(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
