@@ -28,7 +28,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	es, err := esclient.New(cfg.Elasticsearch)
+	tr, err := esclient.NewTransport(cfg.Elasticsearch)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	es, err := esclient.NewWithTransport(cfg.Elasticsearch, tr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -54,12 +58,10 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 	}
 	closeFn := func() error {
 		err := closeDLQ(dlq)
-		// esclient builds an *http.Transport; dropping its pooled
-		// connections lets a self-hosted process exit without leaving
-		// sockets to the cluster open.
-		if ci, ok := es.Transport.(interface{ CloseIdleConnections() }); ok {
-			ci.CloseIdleConnections()
-		}
+		// The client's Close does not drop pooled connections; a graceful
+		// server shutdown on the other side (esnode in the dev stack) would
+		// wait for them, and a self-hosted process would leave sockets open.
+		tr.CloseIdleConnections()
 		return err
 	}
 	return h, closeFn, nil
