@@ -26,6 +26,9 @@ type source struct {
 	idColumns []string
 	// label names the source in errors and progress.
 	label string
+	// estimate is the planner's row count estimate (0 when unknown), to size
+	// the seen-id set once instead of growing it by doubling.
+	estimate int64
 }
 
 // SkippedTable is a table the sync did not read, with the reason.
@@ -36,8 +39,9 @@ type SkippedTable struct {
 
 // table is a relation of the synced schema as the catalog describes it.
 type table struct {
-	name string
-	pk   []string
+	name     string
+	pk       []string
+	estimate int64
 }
 
 // listTables returns the schema's tables, views and foreign tables with their
@@ -53,7 +57,7 @@ func (s *session) listTables(ctx context.Context, schema string) ([]table, error
 		return nil, fmt.Errorf("%s: schema %q: %w", config.EnvPGSchema, schema, ErrNotFound)
 	}
 	rows, err := s.conn.Query(ctx, `
-		SELECT c.relname,
+		SELECT c.relname, GREATEST(c.reltuples, 0)::bigint,
 		       COALESCE((SELECT array_agg(a.attname::text ORDER BY k.ord)
 		                   FROM pg_catalog.pg_index i
 		                   CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
@@ -69,7 +73,7 @@ func (s *session) listTables(ctx context.Context, schema string) ([]table, error
 	var out []table
 	for rows.Next() {
 		var t table
-		if err := rows.Scan(&t.name, &t.pk); err != nil {
+		if err := rows.Scan(&t.name, &t.estimate, &t.pk); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("listing the tables of schema %q: %w", schema, err)
 		}
@@ -104,10 +108,14 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 	if len(cfg.Queries) > 0 {
 		for i, q := range cfg.Queries {
 			label := fmt.Sprintf("%s[%d]", config.EnvSyncQueries, i)
-			var pk []string
+			var (
+				pk       []string
+				estimate int64
+			)
 			for _, name := range q.Tables {
 				if t, ok := lookup(name); ok {
 					pk = append(pk, t.pk...)
+					estimate = max(estimate, t.estimate)
 				}
 			}
 			ids := q.IDColumns
@@ -119,7 +127,7 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 					Reason: label + ": no primary key and no id_columns"})
 				continue
 			}
-			sources = append(sources, source{tables: q.Tables, sql: q.Query, idColumns: ids, label: label})
+			sources = append(sources, source{tables: q.Tables, sql: q.Query, idColumns: ids, label: label, estimate: estimate})
 		}
 	} else {
 		names := cfg.Tables
@@ -142,6 +150,7 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 				sql:       "SELECT * FROM " + pgx.Identifier{cfg.Schema, name}.Sanitize(),
 				idColumns: t.pk,
 				label:     name,
+				estimate:  t.estimate,
 			})
 		}
 	}
@@ -164,4 +173,17 @@ func syncedTables(sources []source) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// maxPrealloc caps the seen-set preallocation at 64 MB, in case statistics
+// are wildly off.
+const maxPrealloc = 8 << 20
+
+// expectedRows sums the sources' row estimates.
+func expectedRows(sources []source) int {
+	var n int64
+	for _, s := range sources {
+		n += s.estimate
+	}
+	return int(min(n, maxPrealloc))
 }

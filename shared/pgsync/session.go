@@ -41,6 +41,9 @@ func connConfig(cfg config.PGSync) (*pgx.ConnConfig, error) {
 	for k, v := range sessionParams {
 		cc.RuntimeParams[k] = v
 	}
+	// Advanced-rule queries name tables as users write them, unqualified:
+	// they resolve in PG_SCHEMA, like the tables PG_TABLES lists.
+	cc.RuntimeParams["search_path"] = pgx.Identifier{cfg.Schema}.Sanitize()
 	return cc, nil
 }
 

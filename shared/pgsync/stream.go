@@ -66,7 +66,7 @@ type reader struct {
 	rows atomic.Int64
 }
 
-// next hands the current batch to the writer and takes an empty one.
+// flush hands the current batch to the writer and takes an empty one.
 func (r *reader) flush(ctx context.Context) error {
 	if r.cur == nil || len(r.cur.spans) == 0 {
 		return nil
@@ -141,6 +141,7 @@ func (r *reader) read(ctx context.Context, src source) (int64, error) {
 		}
 		if len(b.spans) >= r.cfg.FetchSize {
 			if err := r.flush(ctx); err != nil {
+				r.rows.Add(n % 256)
 				_, _ = rr.Close()
 				return n, err
 			}

@@ -76,7 +76,7 @@ func collect(t *testing.T, cfg config.PGSync) (map[string]string, []SkippedTable
 		}
 	}()
 	r := &reader{sess: sess, cfg: cfg, timestamp: "2025-01-01T00:00:00Z", log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		seen: newSeenSet(), free: free, full: full}
+		seen: newSeenSet(0), free: free, full: full}
 	for _, src := range sources {
 		if _, err := r.read(ctx, src); err != nil {
 			t.Fatal(err)
