@@ -1,6 +1,7 @@
 package kafkaops
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -223,5 +224,24 @@ func TestDoneTime(t *testing.T) {
 				t.Fatalf("DoneTime = %v, %v; want %v, %v", got, caughtUp, tt.want, tt.caughtUp)
 			}
 		})
+	}
+}
+
+func TestReadRecordTimesStopsOnFailure(t *testing.T) {
+	c := kafkaopstest.Start(t, kafkaopstest.Topic{Name: "orders", Partitions: 1})
+	c.Produce(t, "orders", 0, secs(1, 2)...)
+	a := newAdmin(t, c)
+	// Twenty partitions of a topic that does not exist, more than run at
+	// once, behind one that does: every lookup but the first fails.
+	parts := []PartitionStatus{{Topic: "orders", Partition: 0, Committed: 1, End: 2}}
+	for p := range 20 {
+		parts = append(parts, PartitionStatus{Topic: "gone", Partition: p, Committed: 1, End: 5})
+	}
+	err := a.readRecordTimes(t.Context(), parts, now)
+	if err == nil {
+		t.Fatal("lookups on a missing topic succeeded")
+	}
+	if errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v: the lookup failure was replaced by the cancellation it caused", err)
 	}
 }
