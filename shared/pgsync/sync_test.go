@@ -318,3 +318,19 @@ func TestSyncRejectedDocuments(t *testing.T) {
 		t.Fatal("the document of the deleted row is still there")
 	}
 }
+
+func TestHandleScheduleEvents(t *testing.T) {
+	e := newSyncEnv(t, esnode.Options{}, shopSetup, nil)
+	for _, fixture := range []string{"aws-eventbridge-schedule.json", "fc-timer.json"} {
+		job, err := e.h.Handle(t.Context(), readFixture(t, fixture))
+		if err != nil || job.Status != StatusCompleted || job.TriggerMethod != TriggerScheduled || job.IndexedDocumentCount != 6 {
+			t.Fatalf("%s: %v %+v", fixture, err, job)
+		}
+	}
+	if job, err := e.h.Handle(t.Context(), nil); err != nil || job.Status != StatusCompleted {
+		t.Fatalf("empty payload: %v %+v", err, job)
+	}
+	if _, err := e.h.Handle(t.Context(), []byte(`{"Records":[]}`)); !errors.Is(err, ErrUnknownEvent) {
+		t.Fatalf("unknown event: %v", err)
+	}
+}
