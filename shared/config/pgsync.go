@@ -78,7 +78,7 @@ type SyncQuery struct {
 }
 
 // PGConn is the PostgreSQL connection string. It carries the password, so
-// its String and LogValue forms leave it out.
+// its fields are unexported (JSON shows nothing) and String leaves it out.
 type PGConn struct {
 	dsn     string
 	display string
