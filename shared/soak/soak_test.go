@@ -1,0 +1,118 @@
+package soak
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// binary is the esconnect executable built once for every test of the
+// package by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "esconnect-soak-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "soak tests:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, err := ModuleRoot(ctx, ".")
+	if err == nil {
+		binary = filepath.Join(dir, "esconnect")
+		err = Build(ctx, root, binary)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "soak tests: building esconnect:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// ciConfig is the CI-sized soak: 3,000 records, small enough for `make
+// test`, with bulk requests of at most 5 documents so that the run makes
+// several hundred requests and every fault kind, even the 1 % ones, fires.
+func ciConfig(t *testing.T, docID string) Config {
+	t.Helper()
+	return Config{
+		Binary: binary, N: 3000, DocID: docID, Batch: 50, EvictKilled: true,
+		Env: map[string]string{
+			"BULK_MAX_DOCS": "5",
+			// Short backoffs keep the retries of a small run from dominating it.
+			"RETRY_BACKOFF_INITIAL": "20ms", "RETRY_BACKOFF_MAX": "500ms",
+		},
+		Timeout: 90 * time.Second, Seed: 20240506, LogDir: t.TempDir(),
+		Progress: testWriter{t},
+	}
+}
+
+// testWriter sends progress lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(string(p[:len(p)-1]))
+	return len(p), nil
+}
+
+func TestSoak(t *testing.T) {
+	for _, docID := range []string{DocIDOffset, DocIDKey} {
+		t.Run("DOC_ID="+docID, func(t *testing.T) {
+			cfg := ciConfig(t, docID)
+			rep, err := Run(t.Context(), cfg)
+			t.Log(rep.Line())
+			if err != nil {
+				for _, p := range rep.Problems {
+					t.Log(p)
+				}
+				t.Fatalf("soak: %v (consumer logs in %s)", err, cfg.LogDir)
+			}
+			checkCIReport(t, cfg, rep)
+		})
+	}
+}
+
+// checkCIReport asserts what makes the run a soak rather than a smoke test:
+// both kills landed while records were still uncommitted, every fault kind
+// fired, and both kinds of poison record were dead-lettered.
+func checkCIReport(t *testing.T, cfg Config, rep Report) {
+	t.Helper()
+	if rep.Sent != cfg.N {
+		t.Errorf("sent %d records, want %d", rep.Sent, cfg.N)
+	}
+	if len(rep.Kills) != 2 {
+		t.Errorf("%d kills, want 2", len(rep.Kills))
+	}
+	for i, k := range rep.Kills {
+		if k.BulkItems == 0 || k.Committed >= int64(rep.Sent) {
+			t.Errorf("kill %d at %d bulk items with %d of %d records committed: not mid-stream", i+1, k.BulkItems, k.Committed, rep.Sent)
+		}
+	}
+	s := rep.Stats
+	for name, n := range map[string]int64{
+		"item 429": s.Items429, "request 503": s.Request503, "request 502": s.Request502,
+		"request 504": s.Request504, "reset": s.Resets, "latency": s.Delayed,
+	} {
+		if n == 0 {
+			t.Errorf("fault %s never fired (stats %+v)", name, s)
+		}
+	}
+	if rep.Conflicts == 0 || rep.NotJSON == 0 || rep.DeadLettered != rep.Conflicts+rep.NotJSON {
+		t.Errorf("dead-lettered %d, want %d conflicts + %d not JSON, both non-zero", rep.DeadLettered, rep.Conflicts, rep.NotJSON)
+	}
+	if rep.DeadLettersRaw < rep.DeadLettered {
+		t.Errorf("dead letters: %d raw < %d distinct", rep.DeadLettersRaw, rep.DeadLettered)
+	}
+	if cfg.DocID == DocIDKey && rep.ExpectedDocs >= rep.Valid {
+		t.Errorf("DOC_ID=key: %d documents for %d valid records; keys were not updated", rep.ExpectedDocs, rep.Valid)
+	}
+}
