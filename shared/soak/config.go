@@ -44,7 +44,9 @@ type Config struct {
 	// Kills is how many times the consumer is killed with SIGKILL; 0 means
 	// 2 and a negative value means none.
 	Kills int
-	// Faults are injected into the node for the whole consumption.
+	// Faults are injected into the node for the whole consumption; the
+	// zero value means DefaultFaults (a value with only Seed set means
+	// none), and a zero Seed takes Config.Seed.
 	Faults esnode.Faults
 	// Batch and Concurrency are the consumer's --batch and --concurrency.
 	Batch, Concurrency int
