@@ -48,6 +48,10 @@ bench: ## run the benchmarks; figures are in README.md
 	./scripts/ensure-postgres.sh
 	$(GO) test $(BENCH_FLAGS) ./...
 
+.PHONY: soak
+soak: ## reliability soak: SOAK_N records (default 200000) per id mode under esnode faults and consumer SIGKILLs (docs/soak.md)
+	$(ESCONNECT) soak -n $(or $(SOAK_N),200000)
+
 lint: ## gofmt, go vet and staticcheck (pinned version, fetched through the module proxy)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
