@@ -15,11 +15,12 @@ func (n *Node) authRequired() bool {
 	return n.opts.Username != "" || len(n.opts.APIKeys) > 0
 }
 
-// authenticate checks the Authorization header when auth is configured;
-// false means a 401 was written.
-func (n *Node) authenticate(w http.ResponseWriter, r *http.Request) bool {
+// authenticate checks the Authorization header when auth is configured and
+// returns who the caller is (nil when auth is off); false means a 401 was
+// written.
+func (n *Node) authenticate(w http.ResponseWriter, r *http.Request) (*principal, bool) {
 	if !n.authRequired() {
-		return true
+		return nil, true
 	}
 	h := r.Header.Get("Authorization")
 	scheme, cred, _ := strings.Cut(h, " ")
@@ -30,12 +31,12 @@ func (n *Node) authenticate(w http.ResponseWriter, r *http.Request) bool {
 	case strings.EqualFold(scheme, "Basic"):
 		user, ok := n.checkBasic(cred)
 		if ok {
-			return true
+			return &principal{user: user}, true
 		}
 		reason = "unable to authenticate user [" + user + "] for REST request [" + r.URL.RequestURI() + "]"
 	case strings.EqualFold(scheme, "ApiKey"):
-		if n.checkAPIKey(cred) {
-			return true
+		if p, ok := n.checkAPIKey(cred); ok {
+			return p, true
 		}
 		reason = "unable to authenticate with provided credentials and anonymous access is not allowed for this request"
 	default:
@@ -51,7 +52,7 @@ func (n *Node) authenticate(w http.ResponseWriter, r *http.Request) bool {
 		Reason: reason,
 		Extra:  map[string]any{"header": map[string]any{"WWW-Authenticate": authChallenges}},
 	})
-	return false
+	return nil, false
 }
 
 // checkBasic returns the user name sent (for the error message; never the
@@ -67,17 +68,13 @@ func (n *Node) checkBasic(cred string) (string, bool) {
 	return user, ok
 }
 
-func (n *Node) checkAPIKey(cred string) bool {
+// checkAPIKey checks an ApiKey credential against the keys from Options
+// and those created with POST /_security/api_key.
+func (n *Node) checkAPIKey(cred string) (*principal, bool) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
 	if err != nil {
-		return false
+		return nil, false
 	}
 	id, key, _ := strings.Cut(string(raw), ":")
-	for _, k := range n.opts.APIKeys {
-		if subtle.ConstantTimeCompare([]byte(id), []byte(k.ID)) == 1 &&
-			subtle.ConstantTimeCompare([]byte(key), []byte(k.Key)) == 1 {
-			return true
-		}
-	}
-	return false
+	return n.lookupKey(id, key)
 }

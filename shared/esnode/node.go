@@ -31,6 +31,7 @@ type Node struct {
 	mu      sync.RWMutex
 	indices map[string]*index
 
+	keys    keyStore
 	faults  faultState
 	stats   counters
 	scrolls scrollStore
@@ -55,6 +56,9 @@ func New(opts Options) (*Node, error) {
 		started:     time.Now(),
 		indices:     map[string]*index{},
 		now:         time.Now,
+	}
+	if err := n.initKeys(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	n.faults.set(opts.Faults)
 	n.scrolls.init()
@@ -101,19 +105,24 @@ func (n *Node) routes() {
 	h("PUT /{index}/_mapping", n.handlePutMapping)
 	h("GET /{index}/_settings", n.handleGetSettings)
 	h("PUT /{index}/_settings", n.handlePutSettings)
+	h("POST /_security/api_key", n.handleCreateAPIKey)
+	h("PUT /_security/api_key", n.handleCreateAPIKey)
+	h("GET /_security/_authenticate", n.handleAuthenticate)
 	h("/", n.handleNoRoute)
 	// GET patterns also match HEAD; the GET handlers answer HEAD without a body.
 }
 
 // ServeHTTP runs the envelope every request goes through — product header,
-// counters, injected faults, auth, size limit, media type — then the API.
+// counters, injected faults, authentication, size limit, media type,
+// authorization of restricted API keys — then the API.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
 	n.stats.requests.Add(1)
 	if !n.injectRequestFaults(w, r) {
 		return
 	}
-	if !n.authenticate(w, r) {
+	p, ok := n.authenticate(w, r)
+	if !ok {
 		return
 	}
 	if r.ContentLength > n.opts.MaxContentLength {
@@ -126,7 +135,7 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, r, http.StatusNotAcceptable, map[string]any{"error": e.Reason, "status": http.StatusNotAcceptable})
 		return
 	}
-	n.mux.ServeHTTP(w, r)
+	n.serveAuthorized(w, withPrincipal(r, p), p)
 }
 
 func (n *Node) handleNoRoute(w http.ResponseWriter, r *http.Request) {

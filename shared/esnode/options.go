@@ -38,6 +38,11 @@ type Options struct {
 // APIKey is one accepted API key.
 type APIKey struct {
 	ID, Key string
+	// Name is what GET /_security/_authenticate reports.
+	Name string
+	// RoleDescriptors limit what the key may do, as those of a key created
+	// with POST /_security/api_key; nil or empty means full access.
+	RoleDescriptors map[string]RoleDescriptor
 }
 
 // Faults are failures the node injects on purpose. Fractions are
