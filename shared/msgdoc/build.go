@@ -23,6 +23,25 @@ const (
 	// ErrInvalidIndex is a record whose rendered index name is invalid
 	// (for example a topic that makes the name start with '_').
 	ErrInvalidIndex ErrorType = "invalid_index"
+	// ErrIDFieldMissing is a record whose value lacks an IDField field, or
+	// has it null.
+	ErrIDFieldMissing ErrorType = "id_field_missing"
+	// ErrIDFieldNotScalar is an IDField field holding an object or array.
+	ErrIDFieldNotScalar ErrorType = "id_field_not_scalar"
+	// ErrRoutingFieldMissing is a record whose value lacks the RoutingField
+	// field, or has it null.
+	ErrRoutingFieldMissing ErrorType = "routing_field_missing"
+	// ErrRoutingFieldNotScalar is a RoutingField field holding an object or
+	// array.
+	ErrRoutingFieldNotScalar ErrorType = "routing_field_not_scalar"
+	// ErrValueNotObject is a JSON value that is not an object under
+	// ValueFields.
+	ErrValueNotObject ErrorType = "value_not_object"
+	// ErrValueNotCSV is a value that is not one UTF-8 CSV row under ValueCSV.
+	ErrValueNotCSV ErrorType = "value_not_csv"
+	// ErrCSVColumnCount is a CSV row whose column count differs from
+	// CSVColumns.
+	ErrCSVColumnCount ErrorType = "csv_column_count"
 )
 
 // Error is why one record did not become an action; it goes to the dead
@@ -158,18 +177,37 @@ func (bld *Builder) appendBody(dst []byte, r *kafkaevent.Record, op esbulk.Op) (
 // action decides the operation, index, id, routing and versioning of r.
 func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Error) {
 	o := &bld.o
+	// Forget the previous record's parsed value; action runs first for
+	// every record.
+	bld.fields.cur = recordCache{}
 	index, err := bld.index.name(r.Topic, r.Timestamp)
 	if err != nil {
 		return esbulk.Action{}, "", &Error{Type: ErrInvalidIndex, Reason: err.Error()}
 	}
 	a := esbulk.Action{Index: index, Pipeline: o.Pipeline}
-	if o.Routing == RoutingKey && r.Key != nil {
-		a.Routing = KeyID(r.Key)
+	switch o.Routing {
+	case RoutingKey:
+		if r.Key != nil {
+			a.Routing = KeyID(r.Key)
+		}
+	case RoutingField:
+		var e *Error
+		if a.Routing, e = bld.fieldRouting(r); e != nil {
+			return esbulk.Action{}, "", e
+		}
 	}
 	switch o.DocID {
 	case IDOffset:
 		a.Op = esbulk.OpUpdate
 		a.ID = OffsetID(r.Topic, r.Partition, r.Offset)
+	case IDField:
+		// Like offset ids, field ids are written with update +
+		// doc_as_upsert: a redelivered record rewrites its own document.
+		var e *Error
+		if a.ID, e = bld.fieldID(r); e != nil {
+			return esbulk.Action{}, "", e
+		}
+		a.Op = esbulk.OpUpdate
 	case IDNone:
 		a.Op = esbulk.OpIndex
 	case IDKey:
@@ -177,8 +215,9 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 			return esbulk.Action{}, "", &Error{Type: ErrNullKey, Reason: "DOC_ID=key needs a message key; this record has none"}
 		}
 		a.Op = esbulk.OpIndex
-		a.ID = a.Routing // already KeyID(r.Key) under RoutingKey
-		if a.ID == "" {
+		if o.Routing == RoutingKey {
+			a.ID = a.Routing // already KeyID(r.Key)
+		} else {
 			a.ID = KeyID(r.Key)
 		}
 		a.Version, a.VersionType = r.Offset, "external"

@@ -111,7 +111,7 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 	o := &bld.o
 	keyB64 := false
 	dst = append(dst, `{"msg_body":{`...)
-	if r.Key != nil {
+	if r.Key != nil && o.MsgMode != MsgValue {
 		dst, keyB64 = appendBytesField(dst, `"key":`, r.Key, false)
 		dst = append(dst, ',')
 	}
@@ -120,8 +120,17 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 
 	// Decide the value first: truncation and overflow set overflowFlag,
 	// which precedes value in the connector's field order.
-	value, overflow, valueKind, err := bld.value(r)
-	if err != nil {
+	var (
+		value     []byte
+		overflow  bool
+		valueKind valueKind
+		err       *Error
+	)
+	if o.MsgMode == MsgKey {
+		// No value is stored, so none is truncated: only a value the
+		// trigger did not deliver is an overflow.
+		overflow = r.Overflow
+	} else if value, overflow, valueKind, err = bld.value(r); err != nil {
 		return dst, err
 	}
 	dst = append(dst, `,"overflowFlag":`...)
@@ -141,6 +150,12 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 	case valueRawJSON:
 		dst = append(dst, `,"value":`...)
 		dst = appendCompactJSON(dst, value)
+	case valueKeptJSON:
+		dst = append(dst, `,"value":`...)
+		dst = bld.appendKept(dst, value)
+	case valueCSVRow:
+		dst = append(dst, `,"value":`...)
+		dst = bld.appendCSVObject(dst, bld.fields.cur.row)
 	}
 	dst = append(dst, `,"valueSize":`...)
 	size := len(r.Value)
@@ -167,6 +182,10 @@ const (
 	valueText
 	valueBase64
 	valueRawJSON
+	// valueKeptJSON is a JSON object of which VALUE_FIELDS keeps some members.
+	valueKeptJSON
+	// valueCSVRow is the parsed CSV row of the record (fields.cur.row).
+	valueCSVRow
 )
 
 // value decides what goes into msg_body.value and whether the document
@@ -182,15 +201,33 @@ func (bld *Builder) value(r *kafkaevent.Record) ([]byte, bool, valueKind, *Error
 	over := max > 0 && len(r.Value) > max
 	switch bld.o.ValueFormat {
 	case ValueJSON:
-		if !r.ValueIsJSON && (!utf8.Valid(r.Value) || !json.Valid(r.Value)) {
-			return nil, false, valueAbsent, &Error{Type: ErrValueNotJSON, Reason: "value is not a UTF-8 JSON document"}
+		if err := bld.checkJSON(r); err != nil {
+			return nil, false, valueAbsent, err
+		}
+		kind := valueRawJSON
+		v := r.Value
+		if bld.fields.keep != nil {
+			if v = v[skipSpace(v, 0):]; v[0] != '{' {
+				return nil, false, valueAbsent, &Error{Type: ErrValueNotObject, Reason: "VALUE_FIELDS needs a JSON object value"}
+			}
+			kind = valueKeptJSON
 		}
 		if over {
 			// A truncated JSON document is not JSON; the value is left out
 			// as for a connector overflow record.
 			return nil, true, valueAbsent, nil
 		}
-		return r.Value, false, valueRawJSON, nil
+		return v, false, kind, nil
+	case ValueCSV:
+		if _, err := bld.csvRow(r); err != nil {
+			return nil, false, valueAbsent, err
+		}
+		if over {
+			// Cutting the row would change its columns; like JSON, the
+			// value is left out.
+			return nil, true, valueAbsent, nil
+		}
+		return nil, false, valueCSVRow, nil
 	case ValueBase64:
 		if over {
 			return r.Value[:max], true, valueBase64, nil

@@ -50,6 +50,9 @@ const (
 	IDOffset IDStrategy = iota
 	IDKey
 	IDNone
+	// IDField builds the id from fields of the value (IDFields), written
+	// with update + doc_as_upsert like IDOffset.
+	IDField
 )
 
 // ValueFormat selects how the message value is stored (VALUE_FORMAT).
@@ -66,6 +69,23 @@ const (
 	ValueJSON
 	// ValueBase64 stores every value base64 with valueEncoding "base64".
 	ValueBase64
+	// ValueCSV splits a CSV row into an object of the CSVColumns; a row with
+	// another number of columns is a per-record failure (csv_column_count).
+	ValueCSV
+)
+
+// MsgMode selects which of key and value msg_body keeps (MSG_MODE); the
+// other fields always stay.
+type MsgMode uint8
+
+// Message modes.
+const (
+	// MsgDefault keeps key and value.
+	MsgDefault MsgMode = iota
+	// MsgKey keeps the key and leaves out the value.
+	MsgKey
+	// MsgValue keeps the value and leaves out the key.
+	MsgValue
 )
 
 // NullValuePolicy says what IDKey does with a record whose value is null
@@ -91,6 +111,9 @@ const (
 	// RoutingKey routes by the message key (encoded like an IDKey id);
 	// records with a null key get no routing.
 	RoutingKey
+	// RoutingField routes by a field of the value (RoutingField, encoded
+	// like an IDKey id); a record without it is a per-record failure.
+	RoutingField
 )
 
 // Options configure a Builder. The zero value of every field is its
@@ -116,13 +139,28 @@ type Options struct {
 	Routing        Routing
 	// Pipeline is the ingest pipeline of every action (ES_PIPELINE).
 	Pipeline string
+
+	// IDFields are the RFC 6901 JSON pointers whose values make the id
+	// under IDField (DOC_ID=field:/a,/b). Under ValueCSV they name columns.
+	IDFields []string
+	// RoutingField is the JSON pointer of Routing=RoutingField
+	// (ES_ROUTING=field:/a).
+	RoutingField string
+	// ValueFields keeps only these top-level fields of the value
+	// (VALUE_FIELDS); it needs ValueJSON or ValueCSV.
+	ValueFields []string
+	// CSVColumns names the columns of ValueCSV (CSV_COLUMNS).
+	CSVColumns []string
+	// MsgMode keeps key and value, or only one of them (MSG_MODE).
+	MsgMode MsgMode
 }
 
 // Builder builds bulk actions from records. It is safe for use by one
 // goroutine at a time (it caches index names).
 type Builder struct {
-	o     Options
-	index indexCache
+	o      Options
+	index  indexCache
+	fields fieldState
 }
 
 // New validates o, reporting every problem at once, and returns a Builder.
@@ -135,23 +173,25 @@ func New(o Options) (*Builder, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if o.DocID > IDNone {
+	if o.DocID > IDField {
 		errs = append(errs, fmt.Errorf("unknown id strategy %d", o.DocID))
 	}
-	if o.ValueFormat > ValueBase64 {
+	if o.ValueFormat > ValueCSV {
 		errs = append(errs, fmt.Errorf("unknown value format %d", o.ValueFormat))
 	}
 	if o.NullValue > NullIndex {
 		errs = append(errs, fmt.Errorf("unknown null value policy %d", o.NullValue))
 	}
-	if o.Routing > RoutingKey {
+	if o.Routing > RoutingField {
 		errs = append(errs, fmt.Errorf("unknown routing %d", o.Routing))
 	}
 	if o.MaxValueBytes < 0 {
 		errs = append(errs, fmt.Errorf("max value bytes %d is negative", o.MaxValueBytes))
 	}
+	fs, ferrs := compileFields(&o)
+	errs = append(errs, ferrs...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Builder{o: o, index: indexCache{t: t}}, nil
+	return &Builder{o: o, index: indexCache{t: t}, fields: fs}, nil
 }

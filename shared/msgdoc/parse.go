@@ -1,6 +1,7 @@
 package msgdoc
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,10 +10,27 @@ import (
 )
 
 // The Parse functions read the settings' text forms (DOC_ID, VALUE_FORMAT,
-// NULL_VALUE, ES_ROUTING); an empty string is the default.
+// NULL_VALUE, ES_ROUTING, MSG_MODE); an empty string is the default.
 
-// ParseIDStrategy parses offset (default), key or none.
+// fieldPrefix starts the field forms of DOC_ID and ES_ROUTING.
+const fieldPrefix = "field:"
+
+// cutField returns the pointer list of "field:<pointers>" (the prefix in
+// any case) and whether s has that form.
+func cutField(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) >= len(fieldPrefix) && strings.EqualFold(s[:len(fieldPrefix)], fieldPrefix) {
+		return s[len(fieldPrefix):], true
+	}
+	return "", false
+}
+
+// ParseIDStrategy parses offset (default), key, none or
+// field:<pointer>[,<pointer>...]; ParseIDFields reads the pointers.
 func ParseIDStrategy(s string) (IDStrategy, error) {
+	if _, ok := cutField(s); ok {
+		return IDField, nil
+	}
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "offset":
 		return IDOffset, nil
@@ -21,10 +39,32 @@ func ParseIDStrategy(s string) (IDStrategy, error) {
 	case "none":
 		return IDNone, nil
 	}
-	return IDOffset, fmt.Errorf("unknown id strategy %q: expected offset, key or none", s)
+	return IDOffset, fmt.Errorf("unknown id strategy %q: expected offset, key, none or field:<JSON pointer>[,<JSON pointer>...]", s)
 }
 
-// ParseValueFormat parses text (default), json or base64.
+// ParseIDFields returns the JSON pointers of a DOC_ID of the form
+// field:/a,/b (nil for the other forms), each checked as an RFC 6901
+// pointer. Field names containing ',' cannot be listed.
+func ParseIDFields(s string) ([]string, error) {
+	list, ok := cutField(s)
+	if !ok {
+		return nil, nil
+	}
+	ptrs := strings.Split(list, ",")
+	var errs []error
+	for i, p := range ptrs {
+		ptrs[i] = strings.TrimSpace(p)
+		if _, err := parsePointer(ptrs[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return ptrs, nil
+}
+
+// ParseValueFormat parses text (default), json, base64 or csv.
 func ParseValueFormat(s string) (ValueFormat, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "text":
@@ -33,8 +73,23 @@ func ParseValueFormat(s string) (ValueFormat, error) {
 		return ValueJSON, nil
 	case "base64":
 		return ValueBase64, nil
+	case "csv":
+		return ValueCSV, nil
 	}
-	return ValueText, fmt.Errorf("unknown value format %q: expected text, json or base64", s)
+	return ValueText, fmt.Errorf("unknown value format %q: expected text, json, base64 or csv", s)
+}
+
+// ParseMsgMode parses default (also ""), key or value.
+func ParseMsgMode(s string) (MsgMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "default":
+		return MsgDefault, nil
+	case "key":
+		return MsgKey, nil
+	case "value":
+		return MsgValue, nil
+	}
+	return MsgDefault, fmt.Errorf("unknown message mode %q: expected default, key or value", s)
 }
 
 // ParseNullValue parses delete (default), ignore or index.
@@ -50,15 +105,33 @@ func ParseNullValue(s string) (NullValuePolicy, error) {
 	return NullDelete, fmt.Errorf("unknown null value policy %q: expected delete, ignore or index", s)
 }
 
-// ParseRouting parses none (default, also "") or key.
+// ParseRouting parses none (default, also ""), key or field:<pointer>;
+// ParseRoutingField reads the pointer.
 func ParseRouting(s string) (Routing, error) {
+	if _, ok := cutField(s); ok {
+		return RoutingField, nil
+	}
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "", "none":
 		return RoutingNone, nil
 	case "key":
 		return RoutingKey, nil
 	}
-	return RoutingNone, fmt.Errorf("unknown routing %q: expected none or key", s)
+	return RoutingNone, fmt.Errorf("unknown routing %q: expected none, key or field:<JSON pointer>", s)
+}
+
+// ParseRoutingField returns the JSON pointer of an ES_ROUTING of the form
+// field:/a ("" for the other forms).
+func ParseRoutingField(s string) (string, error) {
+	p, ok := cutField(s)
+	if !ok {
+		return "", nil
+	}
+	p = strings.TrimSpace(p)
+	if _, err := parsePointer(p); err != nil {
+		return "", err
+	}
+	return p, nil
 }
 
 // BuildOne builds the action for a single record, in the shape of the

@@ -1,6 +1,7 @@
 package sink
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -25,6 +26,9 @@ const (
 	EnvMaxValueBytes           = "MAX_VALUE_BYTES"
 	EnvIncludeHeaders          = "INCLUDE_HEADERS"
 	EnvNullValue               = "NULL_VALUE"
+	EnvValueFields             = "VALUE_FIELDS"
+	EnvCSVColumns              = "CSV_COLUMNS"
+	EnvMsgMode                 = "MSG_MODE"
 	EnvEventFormat             = "EVENT_FORMAT"
 	EnvEventBinaryValues       = "EVENT_BINARY_VALUES"
 	EnvOnFailure               = "ON_FAILURE"
@@ -77,8 +81,8 @@ type Config struct {
 
 	// Document holds the validated document settings (ES_INDEX, DOC_ID,
 	// VALUE_FORMAT, TIMEZONE, NULL_VALUE, ES_ROUTING, ES_PIPELINE,
-	// MAX_VALUE_BYTES, INCLUDE_HEADERS, ES_INDEX_ALLOW_DOT) as the document
-	// builder takes them.
+	// MAX_VALUE_BYTES, INCLUDE_HEADERS, ES_INDEX_ALLOW_DOT, VALUE_FIELDS,
+	// CSV_COLUMNS, MSG_MODE) as the document builder takes them.
 	Document msgdoc.Options
 
 	EventFormat kafkaevent.Format
@@ -129,6 +133,7 @@ func LoadConfig(e *config.Env) (Config, error) {
 		e.Fail(EnvEventFormat, "%v", err)
 	}
 	s.EventFormat = f
+	loadFieldOptions(e, &s.Document)
 
 	// ON_FAILURE defaults to dlq exactly when there is somewhere to put dead
 	// letters; failing the batch is the only safe default otherwise.
@@ -142,6 +147,61 @@ func LoadConfig(e *config.Env) (Config, error) {
 		e.Fail(EnvKafkaBrokers, "required when %s=true", EnvFetchOverflow)
 	}
 	return s, e.Err()
+}
+
+// fieldOptionEnv names the setting behind each of msgdoc.New's field
+// option problems.
+var fieldOptionEnv = []struct {
+	err  error
+	name string
+}{
+	{msgdoc.ErrIDFields, EnvDocID},
+	{msgdoc.ErrRoutingField, EnvRouting},
+	{msgdoc.ErrValueFields, EnvValueFields},
+	{msgdoc.ErrCSVColumns, EnvCSVColumns},
+	{msgdoc.ErrMsgMode, EnvMsgMode},
+}
+
+// loadFieldOptions reads the settings that take fields from the value
+// (the pointers of DOC_ID=field: and ES_ROUTING=field:, VALUE_FIELDS,
+// CSV_COLUMNS) and MSG_MODE into o, which already holds the other document
+// settings, and records every problem under the setting that caused it.
+func loadFieldOptions(e *config.Env, o *msgdoc.Options) {
+	var err error
+	if o.IDFields, err = msgdoc.ParseIDFields(e.String(EnvDocID, DefaultDocID)); err != nil {
+		e.Fail(EnvDocID, "%v", err)
+	}
+	if o.RoutingField, err = msgdoc.ParseRoutingField(e.String(EnvRouting, "")); err != nil {
+		e.Fail(EnvRouting, "%v", err)
+	}
+	if o.MsgMode, err = msgdoc.ParseMsgMode(e.String(EnvMsgMode, "")); err != nil {
+		e.Fail(EnvMsgMode, "%v", err)
+	}
+	o.ValueFields = e.List(EnvValueFields, nil)
+	o.CSVColumns = e.List(EnvCSVColumns, nil)
+	// The builder accepts csv without columns (every row then fails);
+	// here the missing setting can be named instead.
+	if o.ValueFormat == msgdoc.ValueCSV && len(o.CSVColumns) == 0 {
+		e.Fail(EnvCSVColumns, "required when %s=csv", EnvValueFormat)
+	}
+	if _, err := msgdoc.New(*o); err != nil {
+		for _, one := range joined(err) {
+			for _, m := range fieldOptionEnv {
+				// Index template problems were reported by loadDocument.
+				if errors.Is(one, m.err) {
+					e.Fail(m.name, "%v", one)
+				}
+			}
+		}
+	}
+}
+
+// joined returns the errors an errors.Join result holds, or err itself.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 func (s *Config) checkDLQ(e *config.Env) {

@@ -194,3 +194,78 @@ func TestSinkRedactsCredentials(t *testing.T) {
 		t.Errorf("log lacks the target: %s", logged.String())
 	}
 }
+
+func TestLoadSinkFieldOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want msgdoc.Options
+	}{
+		{"field ids and routing", map[string]string{EnvDocID: "field:/order/id, /line", EnvRouting: "FIELD:/tenant", EnvValueFormat: "json", EnvValueFields: "order, line"},
+			msgdoc.Options{DocID: msgdoc.IDField, IDFields: []string{"/order/id", "/line"}, Routing: msgdoc.RoutingField, RoutingField: "/tenant",
+				ValueFormat: msgdoc.ValueJSON, ValueFields: []string{"order", "line"}}},
+		{"csv", map[string]string{EnvValueFormat: "csv", EnvCSVColumns: "id,name,note", EnvValueFields: "id,note", EnvMsgMode: "value"},
+			msgdoc.Options{ValueFormat: msgdoc.ValueCSV, CSVColumns: []string{"id", "name", "note"}, ValueFields: []string{"id", "note"}, MsgMode: msgdoc.MsgValue}},
+		{"key mode", map[string]string{EnvMsgMode: "key"}, msgdoc.Options{MsgMode: msgdoc.MsgKey}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.env[EnvSinkIndex] = "idx"
+			s, err := LoadConfig(config.FromMap(tc.env))
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			tc.want.Index = "idx"
+			if got := fmt.Sprintf("%+v", s.Document); got != fmt.Sprintf("%+v", tc.want) {
+				t.Errorf("document options\n got %s\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadSinkFieldOptionProblems checks that each bad combination is
+// refused under the setting that causes it, and that several are reported
+// at once.
+func TestLoadSinkFieldOptionProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"csv without columns", map[string]string{EnvValueFormat: "csv"}, []string{EnvCSVColumns}},
+		{"columns without csv", map[string]string{EnvCSVColumns: "a,b"}, []string{EnvCSVColumns}},
+		{"value fields of text", map[string]string{EnvValueFields: "a"}, []string{EnvValueFields}},
+		{"value field that is no column", map[string]string{EnvValueFormat: "csv", EnvCSVColumns: "a,b", EnvValueFields: "c"}, []string{EnvValueFields}},
+		{"malformed id pointers", map[string]string{EnvDocID: "field:a,/b~2"}, []string{EnvDocID}},
+		{"empty id field list", map[string]string{EnvDocID: "field:"}, []string{EnvDocID}},
+		{"malformed routing pointer", map[string]string{EnvRouting: "field:tenant"}, []string{EnvRouting}},
+		{"id pointer that is no column", map[string]string{EnvValueFormat: "csv", EnvCSVColumns: "a", EnvDocID: "field:/b"}, []string{EnvDocID}},
+		{"unknown message mode", map[string]string{EnvMsgMode: "both"}, []string{EnvMsgMode}},
+		{"key mode with a value setting", map[string]string{EnvMsgMode: "key", EnvValueFormat: "json", EnvMaxValueBytes: "1KiB"}, []string{EnvMsgMode}},
+		{"null value with field ids", map[string]string{EnvDocID: "field:/id", EnvNullValue: "ignore"}, []string{EnvNullValue}},
+		{"all at once", map[string]string{
+			EnvDocID: "field:x", EnvRouting: "field:", EnvValueFormat: "csv", EnvValueFields: "a", EnvMsgMode: "none", EnvSinkIndex: "Bad",
+		}, []string{EnvDocID, EnvRouting, EnvCSVColumns, EnvMsgMode, EnvSinkIndex}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := tc.env[EnvSinkIndex]; !ok {
+				tc.env[EnvSinkIndex] = "idx"
+			}
+			_, err := LoadConfig(config.FromMap(tc.env))
+			if err == nil {
+				t.Fatal("LoadConfig accepted bad settings")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want+":") {
+					t.Errorf("error does not mention %s: %v", want, err)
+				}
+			}
+			// The index template is checked by the document loader; the
+			// field options must not report it a second time.
+			if n := strings.Count(err.Error(), EnvSinkIndex+":"); n > 1 {
+				t.Errorf("%s reported %d times: %v", EnvSinkIndex, n, err)
+			}
+		})
+	}
+}
