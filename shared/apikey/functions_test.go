@@ -225,7 +225,9 @@ func TestKeyForOneIndexCannotWriteAnother(t *testing.T) {
 	}
 	s, admin := secured(t)
 	sc := sinkScenario{opts: apikey.Options{Index: "b"}, env: map[string]string{sink.EnvOnFailure: sink.OnFailureFail},
-		run: func(ctx context.Context, h *sink.Handler) (sink.Result, error) { return h.Handle(ctx, fixture(t, "aws-msk.json")) }, onlyEntry: -1}
+		run: func(ctx context.Context, h *sink.Handler) (sink.Result, error) {
+			return h.Handle(ctx, fixture(t, "aws-msk.json"))
+		}, onlyEntry: -1}
 	res, err := runSink(t, s, createKey(t, admin, req), sc)
 	if err == nil || !sawDenial(res, err) {
 		t.Fatalf("writing b with a key for a-*: %v, %+v", err, res)
