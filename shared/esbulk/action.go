@@ -2,6 +2,15 @@
 // and accounts for every one of them: each action ends with an Outcome that
 // says whether Elasticsearch stored it, rejected it for good, or could not be
 // reached within the retry budget.
+//
+// Transient failures are re-sent, alone, with exponential backoff and full
+// jitter: item 429 and circuit-breaker rejections, item 502/503/504, item 409
+// on update with internal versioning, request 429 and 5xx, connection
+// errors and answers that cannot be parsed. Everything else an item can get
+// (parsing and illegal-argument 400s, document_missing 404, 409 on create or
+// with external versions, 413 for a single document) is permanent and left
+// to the caller. A 413 for several documents splits the request. The full
+// table, with reasons, is in docs/elasticsearch.md.
 package esbulk
 
 // Op is a bulk operation type.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // ErrBadResponse is wrapped by the response parser when a bulk answer is not
@@ -15,10 +14,10 @@ var ErrBadResponse = errors.New("malformed bulk response")
 // itemResult is the part of one bulk response item the writer needs.
 type itemResult struct {
 	op     string
-	ID     string     `json:"_id"`
-	Status int        `json:"status"`
-	Result string     `json:"result"`
-	Error  *errorBody `json:"error"`
+	ID     string
+	Status int
+	Result string
+	Error  *errorBody
 }
 
 // errorBody is an Elasticsearch error object. Error is sometimes a plain
@@ -55,45 +54,46 @@ func (e *errorBody) reason() string {
 }
 
 // parseBulkResponse decodes a bulk answer into dst, which must have one
-// entry per action of the request, in request order. It streams: only the
-// items array is walked, one item struct at a time, and every other
-// top-level field is skipped, so a 5 MiB answer never becomes a map.
+// entry per action of the request, in request order. It makes one pass:
+// only the items array is read, one item at a time into its dst entry, and
+// every other field is skipped in place, so an answer never becomes a map.
 // It returns the number of milliseconds Elasticsearch reported in took.
-func parseBulkResponse(r io.Reader, dst []itemResult) (took int64, err error) {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	if err := expectDelim(dec, '{', fixedPlace("response")); err != nil {
+func parseBulkResponse(body []byte, dst []itemResult) (took int64, err error) {
+	s := scanner{b: body}
+	where := fixedPlace("response")
+	if err := s.expect('{', where); err != nil {
 		return 0, err
 	}
 	sawItems := false
-	for dec.More() {
-		key, err := objectKey(dec, fixedPlace("response"))
+	for more := s.peek() != '}'; more; {
+		key, err := s.key(where)
 		if err != nil {
 			return 0, err
 		}
-		switch key {
+		switch string(key) {
 		case "took":
-			var n json.Number
-			if err := dec.Decode(&n); err != nil {
-				return 0, fmt.Errorf("%w: took: %w", ErrBadResponse, err)
+			if took, err = s.integer(fixedPlace("took")); err != nil {
+				return 0, err
 			}
-			took, _ = n.Int64()
 		case "items":
-			if err := parseItems(dec, dst); err != nil {
+			if err := parseItems(&s, dst); err != nil {
 				return 0, err
 			}
 			sawItems = true
 		default:
 			// errors is not trusted (every item is read instead), and the
 			// rest (ingest_took...) is not needed.
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return 0, fmt.Errorf("%w: %s: %w", ErrBadResponse, key, err)
+			if err := s.skip(where, 0); err != nil {
+				return 0, err
 			}
 		}
+		if more, err = s.more('}', where); err != nil {
+			return 0, err
+		}
 	}
-	if err := expectDelim(dec, '}', fixedPlace("response")); err != nil {
-		return 0, err
+	s.i++
+	if s.peek() != 0 {
+		return 0, s.fail(where, "data after the end at byte %d", s.i)
 	}
 	if !sawItems {
 		return 0, fmt.Errorf("%w: no items array", ErrBadResponse)
@@ -101,88 +101,142 @@ func parseBulkResponse(r io.Reader, dst []itemResult) (took int64, err error) {
 	return took, nil
 }
 
-func parseItems(dec *json.Decoder, dst []itemResult) error {
-	if err := expectDelim(dec, '[', fixedPlace("items")); err != nil {
+func parseItems(s *scanner, dst []itemResult) error {
+	if err := s.expect('[', fixedPlace("items")); err != nil {
 		return err
 	}
 	n := 0
-	for dec.More() {
+	for more := s.peek() != ']'; more; n++ {
 		if n == len(dst) {
 			return fmt.Errorf("%w: more items than the %d actions sent", ErrBadResponse, len(dst))
 		}
-		where := itemPlace(n)
-		if err := expectDelim(dec, '{', where); err != nil {
+		if err := parseItem(s, &dst[n], itemPlace(n)); err != nil {
 			return err
 		}
-		op, err := objectKey(dec, where)
-		if err != nil {
+		var err error
+		if more, err = s.more(']', fixedPlace("items")); err != nil {
 			return err
 		}
-		it := &dst[n]
-		*it = itemResult{op: op}
-		if err := dec.Decode(it); err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrBadResponse, where, err)
-		}
-		if it.Status == 0 {
-			return fmt.Errorf("%w: %s has no status", ErrBadResponse, where)
-		}
-		if err := expectDelim(dec, '}', where); err != nil {
-			return err
-		}
-		n++
 	}
-	if err := expectDelim(dec, ']', fixedPlace("items")); err != nil {
-		return err
-	}
+	s.i++
 	if n != len(dst) {
 		return fmt.Errorf("%w: %d items for %d actions", ErrBadResponse, n, len(dst))
 	}
 	return nil
 }
 
-// place names a position in the response for error messages. It is a
-// Stringer so that the message for items[i] is only built on failure, not
-// for each of the thousand items of a healthy answer.
-type place interface{ String() string }
-
-type fixedPlace string
-
-func (p fixedPlace) String() string { return string(p) }
-
-type itemPlace int
-
-func (p itemPlace) String() string { return fmt.Sprintf("items[%d]", int(p)) }
-
-func expectDelim(dec *json.Decoder, want json.Delim, where place) error {
-	tok, err := dec.Token()
+// parseItem reads {"<op>": {"_id", "status", "result", "error", ...}}.
+func parseItem(s *scanner, it *itemResult, where place) error {
+	if err := s.expect('{', where); err != nil {
+		return err
+	}
+	op, err := s.key(where)
 	if err != nil {
-		return fmt.Errorf("%w: %s: expected '%c': %w", ErrBadResponse, where, rune(want), eofAsUnexpected(err))
+		return err
 	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("%w: %s: expected '%c', got %v", ErrBadResponse, where, rune(want), tok)
+	*it = itemResult{op: known(string(op))}
+	if it.op == "" {
+		it.op = string(op)
 	}
-	return nil
+	if err := s.expect('{', where); err != nil {
+		return err
+	}
+	for more := s.peek() != '}'; more; {
+		key, err := s.key(where)
+		if err != nil {
+			return err
+		}
+		switch string(key) {
+		case "_id":
+			it.ID, err = s.strOrNull(where)
+		case "result":
+			it.Result, err = s.word(where)
+		case "status":
+			var n int64
+			n, err = s.integer(where)
+			it.Status = int(n)
+		case "error":
+			it.Error, err = parseError(s, where, 0)
+		default:
+			err = s.skip(where, 0)
+		}
+		if err != nil {
+			return err
+		}
+		if more, err = s.more('}', where); err != nil {
+			return err
+		}
+	}
+	s.i++
+	if it.Status == 0 {
+		return fmt.Errorf("%w: %s has no status", ErrBadResponse, where)
+	}
+	// One operation per item: anything else means the answer is not a
+	// bulk answer and its items cannot be trusted to line up.
+	return s.expect('}', where)
 }
 
-func objectKey(dec *json.Decoder, where place) (string, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return "", fmt.Errorf("%w: %s: expected a key: %w", ErrBadResponse, where, eofAsUnexpected(err))
+// parseError reads an error object ({"type", "reason", "caused_by"}), a bare
+// string (proxies, old endpoints) or null.
+func parseError(s *scanner, where place, depth int) (*errorBody, error) {
+	switch s.peek() {
+	case 'n':
+		return nil, s.literal("null", where)
+	case '"':
+		r, err := s.str(where)
+		return &errorBody{Reason: r}, err
 	}
-	key, ok := tok.(string)
-	if !ok {
-		return "", fmt.Errorf("%w: %s: expected a key, got %v", ErrBadResponse, where, tok)
+	if depth > maxDepth {
+		return nil, s.fail(where, "nesting deeper than %d", maxDepth)
 	}
-	return key, nil
+	if err := s.expect('{', where); err != nil {
+		return nil, err
+	}
+	e := &errorBody{}
+	for more := s.peek() != '}'; more; {
+		key, err := s.key(where)
+		if err != nil {
+			return nil, err
+		}
+		switch string(key) {
+		case "type":
+			e.Type, err = s.strOrNull(where)
+		case "reason":
+			e.Reason, err = s.strOrNull(where)
+		case "caused_by":
+			e.CausedBy, err = parseError(s, where, depth+1)
+		default:
+			err = s.skip(where, depth+1)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if more, err = s.more('}', where); err != nil {
+			return nil, err
+		}
+	}
+	s.i++
+	return e, nil
 }
 
-// eofAsUnexpected reports a body that ends early as truncated rather than as
-// a clean end of input.
-func eofAsUnexpected(err error) error {
-	if errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
+// place names a position in the response for error messages. It is a small
+// value, not an interface or a formatted string, so that naming items[i]
+// costs nothing for the thousand items of a healthy answer; the text is
+// only built on failure.
+type place struct {
+	name string
+	item int // index in items when name is ""
+}
+
+func fixedPlace(name string) place { return place{name: name} }
+
+func itemPlace(i int) place { return place{item: i} }
+
+func (p place) String() string {
+	if p.name != "" {
+		return p.name
 	}
-	return err
+	return fmt.Sprintf("items[%d]", p.item)
 }
 
 // parseErrorBody extracts type and reason from a request-level error answer,

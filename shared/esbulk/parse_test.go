@@ -1,7 +1,9 @@
 package esbulk
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -17,7 +19,7 @@ const realResponse = `{"took":30,"errors":true,"items":[
 
 func TestParseBulkResponse(t *testing.T) {
 	items := make([]itemResult, 4)
-	took, err := parseBulkResponse(strings.NewReader(realResponse), items)
+	took, err := parseBulkResponse([]byte(realResponse), items)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func TestParseBulkResponseRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseBulkResponse(strings.NewReader(tt.body), make([]itemResult, tt.items))
+			_, err := parseBulkResponse([]byte(tt.body), make([]itemResult, tt.items))
 			if !errors.Is(err, ErrBadResponse) {
 				t.Fatalf("err = %v, want ErrBadResponse", err)
 			}
@@ -114,7 +116,7 @@ func FuzzParseBulkResponse(f *testing.F) {
 			return
 		}
 		items := make([]itemResult, n)
-		_, err := parseBulkResponse(strings.NewReader(body), items)
+		_, err := parseBulkResponse([]byte(body), items)
 		if err == nil {
 			for i, it := range items {
 				if it.Status == 0 {
@@ -130,4 +132,45 @@ func FuzzParseBulkResponse(f *testing.F) {
 			t.Fatalf("err %q does not name the problem", err)
 		}
 	})
+}
+
+// BenchmarkParseBulkResponse parses a 1000-item answer for doc_as_upsert
+// updates, one rejected item in 50, as Elasticsearch 8 writes it in full and
+// as it writes it with the writer's filter_path.
+func BenchmarkParseBulkResponse(b *testing.B) {
+	const n = 1000
+	for _, shape := range []struct{ name, ok string }{
+		{"full", `{"update":{"_index":"kafka-orders","_id":"orders-3-%d","_version":1,"result":"created",` +
+			`"_shards":{"total":2,"successful":1,"failed":0},"_seq_no":%d,"_primary_term":1,"status":201}}`},
+		{"filtered", `{"update":{"_id":"orders-3-%d","result":"created","status":201}}`},
+	} {
+		var body bytes.Buffer
+		body.WriteString(`{"took":41,"errors":true,"items":[`)
+		for i := range n {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			if i%50 == 0 {
+				fmt.Fprintf(&body, `{"update":{"_id":"orders-3-%d","status":429,"error":{"type":"es_rejected_execution_exception",`+
+					`"reason":"rejected execution of primary operation on EsThreadPoolExecutor[name = node-1/write, queue capacity = 10000]"}}}`, i)
+				continue
+			}
+			if shape.name == "full" {
+				fmt.Fprintf(&body, shape.ok, i, i)
+			} else {
+				fmt.Fprintf(&body, shape.ok, i)
+			}
+		}
+		body.WriteString(`]}`)
+		b.Run(shape.name, func(b *testing.B) {
+			items := make([]itemResult, n)
+			b.SetBytes(int64(body.Len()))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := parseBulkResponse(body.Bytes(), items); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

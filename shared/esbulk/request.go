@@ -25,6 +25,26 @@ type sender struct {
 	ctx   context.Context
 	res   *roundResult
 	items []itemResult
+	// resp is reused for the answers of this worker's requests.
+	resp []byte
+}
+
+// readAll appends r's content to dst, like io.ReadAll but into a buffer the
+// caller reuses.
+func readAll(dst []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
+		}
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
 }
 
 // send performs one bulk request for actions idx under ctx (the budget
@@ -84,9 +104,16 @@ func (s *sender) send(ctx context.Context, idx []int) {
 			Retriable: retriableRequestStatus(res.StatusCode),
 		})
 	default:
-		s.items = s.items[:0]
-		s.items = append(s.items, make([]itemResult, len(idx))...)
-		if _, err := parseBulkResponse(res.Body, s.items); err != nil {
+		if cap(s.items) < len(idx) {
+			s.items = make([]itemResult, len(idx))
+		}
+		s.items = s.items[:len(idx)]
+		var err error
+		if s.resp, err = readAll(s.resp[:0], res.Body); err != nil {
+			s.failAll(idx, s.transportError(ctx, err))
+			return
+		}
+		if _, err := parseBulkResponse(s.resp, s.items); err != nil {
 			s.failAll(idx, s.badResponse(res.StatusCode, err.Error()))
 			return
 		}

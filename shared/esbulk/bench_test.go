@@ -1,0 +1,75 @@
+package esbulk_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
+)
+
+// benchActions is a batch shaped like the sink's: update + doc_as_upsert of
+// msg_body documents of about 400 bytes.
+func benchActions(n int) []esbulk.Action {
+	out := make([]esbulk.Action, n)
+	for i := range out {
+		out[i] = esbulk.Action{Op: esbulk.OpUpdate, Index: "kafka-orders", ID: fmt.Sprintf("orders-3-%d", 1_000_000+i),
+			Body: fmt.Appendf(nil, `{"doc":{"msg_body":{"key":"customer-%d","offset":%d,"overflowFlag":false,"partition":3,`+
+				`"timestamp":1718000000000,"topic":"orders","value":"{\"order\":%d,\"items\":[{\"sku\":\"A-1\",\"qty\":2},{\"sku\":\"B-7\",\"qty\":1}],\"note\":\"deliver after 5pm\"}",`+
+				`"valueSize":96}},"doc_as_upsert":true}`, i%97, 1_000_000+i, i)}
+	}
+	return out
+}
+
+func BenchmarkAppendAction(b *testing.B) {
+	actions := benchActions(1000)
+	var buf []byte
+	size := 0
+	for i := range actions {
+		size += len(esbulk.AppendAction(nil, &actions[i]))
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for i := range actions {
+			buf = esbulk.AppendAction(buf, &actions[i])
+		}
+	}
+}
+
+// BenchmarkWriteBlackhole is encode + request + response parse for 1000
+// actions against a node that answers every item created without storing
+// anything, so that the figure is the writer's and the client's cost.
+func BenchmarkWriteBlackhole(b *testing.B) {
+	srv := esnodetest.Start(b, esnode.Options{Blackhole: true})
+	cfg := config.Elasticsearch{URLs: []string{srv.URL}, RequestTimeout: 10 * time.Second}
+	tr, err := esclient.NewTransport(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(tr.CloseIdleConnections)
+	c, err := esclient.NewWithTransport(cfg, tr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := esbulk.New(esbulk.Config{Client: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	actions := benchActions(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := w.Write(b.Context(), actions)
+		if err != nil || rep.Failed != 0 {
+			b.Fatalf("err %v, failed %d", err, rep.Failed)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(actions)), "ns/action")
+}
