@@ -2,11 +2,15 @@ package soak
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/esnode"
 )
 
 // binary is the esconnect executable built once for every test of the
@@ -114,5 +118,51 @@ func checkCIReport(t *testing.T, cfg Config, rep Report) {
 	}
 	if cfg.DocID == DocIDKey && rep.ExpectedDocs >= rep.Valid {
 		t.Errorf("DOC_ID=key: %d documents for %d valid records; keys were not updated", rep.ExpectedDocs, rep.Valid)
+	}
+}
+
+func TestKillTargets(t *testing.T) {
+	c := Config{Binary: "b", N: 10000, Kills: 3}.withDefaults()
+	reaching := 0
+	for seq := 1; seq <= c.N; seq++ {
+		if c.kindOf(seq) != kindNotJSON {
+			reaching++
+		}
+	}
+	for seed := range uint64(50) {
+		got := killTargets(rand.New(rand.NewPCG(seed, 1)), c)
+		if len(got) != 3 {
+			t.Fatalf("%d targets, want 3", len(got))
+		}
+		for i, tg := range got {
+			// Kill i falls inside its own slice of the middle 75 %.
+			lo := float64(reaching) * (0.1 + 0.75*float64(i)/3)
+			hi := float64(reaching) * (0.1 + 0.75*float64(i+1)/3)
+			if float64(tg) < lo || float64(tg) >= hi {
+				t.Fatalf("seed %d: target %d = %d, outside [%.0f, %.0f)", seed, i, tg, lo, hi)
+			}
+		}
+	}
+	if got := killTargets(rand.New(rand.NewPCG(1, 1)), Config{N: 10, Kills: -1}.withDefaults()); len(got) != 0 {
+		t.Errorf("no kills: targets %v", got)
+	}
+}
+
+// TestSoakDetectsSkippedRecords runs a consumer that skips poison records
+// instead of dead-lettering them (ON_FAILURE=log): the run must fail with
+// every poison record counted as lost.
+func TestSoakDetectsSkippedRecords(t *testing.T) {
+	cfg := Config{
+		Binary: binary, N: 600, Kills: -1, Faults: esnode.Faults{Seed: 1},
+		Env:     map[string]string{"ON_FAILURE": "log", "DLQ_TARGET": ""},
+		Timeout: 60 * time.Second, LogDir: t.TempDir(), Progress: testWriter{t},
+	}
+	rep, err := Run(t.Context(), cfg)
+	if !errors.Is(err, ErrMismatch) {
+		t.Fatalf("Run = %v, want ErrMismatch (%s)", err, rep.Line())
+	}
+	poison := rep.Conflicts + rep.NotJSON
+	if poison == 0 || rep.Lost != poison || rep.DeadLettered != 0 || rep.Indexed != rep.Valid || rep.OK() {
+		t.Errorf("report %s: want all %d poison records lost and every valid one indexed", rep.Line(), poison)
 	}
 }

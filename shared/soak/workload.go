@@ -246,10 +246,17 @@ func committed(ctx context.Context, broker, group, topic string, partitions int)
 	if err != nil {
 		return nil, fmt.Errorf("fetch offsets of group %s: %w", group, err)
 	}
+	out := map[int]int64{}
+	if errors.Is(resp.Error, kafka.GroupIdNotFound) {
+		// A group that never joined has committed nothing.
+		for _, p := range parts {
+			out[p] = -1
+		}
+		return out, nil
+	}
 	if resp.Error != nil {
 		return nil, fmt.Errorf("fetch offsets of group %s: %w", group, resp.Error)
 	}
-	out := map[int]int64{}
 	for _, p := range resp.Topics[topic] {
 		if p.Error != nil {
 			return nil, fmt.Errorf("fetch offset of group %s on %s/%d: %w", group, topic, p.Partition, p.Error)
