@@ -94,6 +94,9 @@ func TestBulkItemErrors(t *testing.T) {
 		{"if_seq_no mismatch", `{"index":{"_index":"e","_id":"exists","if_seq_no":7,"if_primary_term":1}}`, `{"num":2}`, 409, "version_conflict_engine_exception"},
 		{"if_seq_no missing doc", `{"index":{"_index":"e","_id":"nope","if_seq_no":0,"if_primary_term":1}}`, `{"num":2}`, 409, "version_conflict_engine_exception"},
 		{"external not greater", `{"index":{"_index":"e","_id":"exists","version":1,"version_type":"external"}}`, `{"num":2}`, 409, "version_conflict_engine_exception"},
+		// Elasticsearch parses the document before it resolves versions.
+		{"external not greater, mapping conflict", `{"index":{"_index":"e","_id":"exists","version":1,"version_type":"external"}}`, `{"num":"many"}`, 400, "document_parsing_exception"},
+		{"create existing, mapping conflict", `{"create":{"_index":"e","_id":"exists"}}`, `{"num":"many"}`, 400, "document_parsing_exception"},
 		{"update missing", `{"update":{"_index":"e","_id":"nope"}}`, `{"doc":{"num":1}}`, 404, "document_missing_exception"},
 		{"string into object", `{"index":{"_index":"e","_id":"p1"}}`, `{"obj":"flat"}`, 400, "document_parsing_exception"},
 		{"object into long", `{"index":{"_index":"e","_id":"p2"}}`, `{"num":{"a":1}}`, 400, "document_parsing_exception"},

@@ -90,6 +90,16 @@ func (ix *index) apply(op *writeOp, now time.Time) (writeResult, *esError) {
 		current = prev
 	}
 	if err := ix.checkPreconditions(op, prev, current); err != nil {
+		// Elasticsearch parses a document against the mapping before the
+		// engine resolves versions, so a document that does not fit is a
+		// 400 even when it is also stale. Answering 409 would tell a
+		// DOC_ID=key sink that a rejected record is already stored (noop),
+		// and it would never be dead-lettered.
+		if op.action == "index" || op.action == "create" {
+			if perr := ix.checkSource(op); perr != nil {
+				return writeResult{}, perr
+			}
+		}
 		return writeResult{}, err.withIndex(ix.name, ix.uuid)
 	}
 	switch op.action {
@@ -182,6 +192,20 @@ func parseSource(raw json.RawMessage, id string) (map[string]any, *esError) {
 		}
 	}
 	return src, nil
+}
+
+// checkSource parses op's document against the mapping without storing
+// it or changing the mapping.
+func (ix *index) checkSource(op *writeOp) *esError {
+	src, perr := parseSource(op.body, op.id)
+	if perr != nil {
+		return perr.withIndex(ix.name, ix.uuid)
+	}
+	m := &mapper{root: ix.mapping, docID: op.id}
+	if err := m.checkDoc(src); err != nil {
+		return err.withIndex(ix.name, ix.uuid)
+	}
+	return nil
 }
 
 func (ix *index) applyIndex(op *writeOp, body json.RawMessage, prev, current *doc, now time.Time) (writeResult, *esError) {
