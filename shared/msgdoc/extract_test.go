@@ -1,11 +1,16 @@
 package msgdoc
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -245,5 +250,159 @@ func TestFieldIDsAreDistinct(t *testing.T) {
 			t.Errorf("%q and %q share the id %q", prev, tu, a.ID)
 		}
 		seen[a.ID] = tu
+	}
+}
+
+// checkFieldOptions builds r under four sets of field options and checks
+// every outcome (failure type, id, routing, kept value) against what
+// encoding/json and encoding/csv make of the value. FuzzBuild calls it.
+func checkFieldOptions(t *testing.T, r kafkaevent.Record) {
+	t.Helper()
+	isJSON := r.Value != nil && (r.ValueIsJSON || (utf8.Valid(r.Value) && json.Valid(r.Value)))
+	var obj map[string]json.RawMessage // nil unless the value is a JSON object
+	if isJSON && json.Unmarshal(r.Value, &obj) != nil {
+		obj = nil
+	}
+	// field mirrors a top-level pointer lookup with encoding/json.
+	field := func(name string, missing, composite ErrorType) (string, ErrorType) {
+		if !isJSON {
+			return "", ErrValueNotJSON
+		}
+		raw, ok := obj[name]
+		switch {
+		case !ok || string(raw) == "null":
+			return "", missing
+		case raw[0] == '{' || raw[0] == '[':
+			return "", composite
+		case raw[0] == '"':
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatal(err)
+			}
+			return s, ""
+		}
+		return string(raw), ""
+	}
+	escape := strings.NewReplacer(`\`, `\\`, `+`, `\+`).Replace
+	kept := func(names ...string) map[string]any {
+		m := map[string]any{}
+		for _, n := range names {
+			if raw, ok := obj[n]; ok {
+				var v any
+				if err := json.Unmarshal(raw, &v); err != nil {
+					t.Fatal(err)
+				}
+				m[n] = v
+			}
+		}
+		return m
+	}
+
+	type want struct {
+		fail           ErrorType
+		id, routing    string
+		value          any // decoded msg_body.value; nil when absent
+		noKey, noValue bool
+	}
+	var a, b, c, d want
+
+	// a: routing and id from JSON fields, VALUE_FIELDS.
+	rt, rFail := field("r", ErrRoutingFieldMissing, ErrRoutingFieldNotScalar)
+	id, idFail := field("id", ErrIDFieldMissing, ErrIDFieldNotScalar)
+	switch {
+	case rFail != "":
+		a.fail = rFail
+	case idFail != "":
+		a.fail = idFail
+	default:
+		a.routing, a.id, a.value = KeyID([]byte(rt)), KeyID([]byte(id)), kept("id", "a")
+	}
+
+	// b: VALUE_FIELDS alone, value mode.
+	b.noKey, b.id = true, "t+1+2"
+	switch {
+	case r.Value == nil:
+		b.noValue = true
+	case !isJSON:
+		b.fail = ErrValueNotJSON
+	case obj == nil:
+		b.fail = ErrValueNotObject
+	default:
+		b.value = kept("id", "a")
+	}
+
+	// c: csv with an id from two columns and two kept columns.
+	c.fail = ErrValueNotCSV
+	if r.Value != nil && utf8.Valid(r.Value) {
+		rd := csv.NewReader(bytes.NewReader(r.Value))
+		rd.FieldsPerRecord = -1
+		row, err := rd.Read()
+		_, next := rd.Read()
+		switch {
+		case err != nil:
+		case len(row) != 3:
+			c.fail = ErrCSVColumnCount
+		case next != io.EOF:
+		default:
+			c.fail, c.id = "", KeyID([]byte(escape(row[2])+"+"+escape(row[0])))
+			c.value = map[string]any{"b": row[1], "c": row[2]}
+		}
+	}
+
+	// d: key mode, id from two JSON fields.
+	d.noValue = true
+	n, nFail := field("n", ErrIDFieldMissing, ErrIDFieldNotScalar)
+	switch {
+	case nFail != "":
+		d.fail = nFail
+	case idFail != "":
+		d.fail = idFail
+	default:
+		d.id = KeyID([]byte(escape(n) + "+" + escape(id)))
+	}
+
+	for i, tc := range []struct {
+		o Options
+		w want
+	}{
+		{Options{DocID: IDField, IDFields: []string{"/id"}, Routing: RoutingField, RoutingField: "/r", ValueFormat: ValueJSON, ValueFields: []string{"id", "a"}}, a},
+		{Options{ValueFormat: ValueJSON, ValueFields: []string{"id", "a"}, MsgMode: MsgValue}, b},
+		{Options{ValueFormat: ValueCSV, CSVColumns: []string{"a", "b", "c"}, DocID: IDField, IDFields: []string{"/c", "/a"}, ValueFields: []string{"c", "b"}}, c},
+		{Options{MsgMode: MsgKey, DocID: IDField, IDFields: []string{"/n", "/id"}}, d},
+	} {
+		bld := newBuilder(t, tc.o)
+		batch := bld.Build([]kafkaevent.Record{r})
+		if tc.w.fail != "" {
+			if len(batch.Failures) != 1 || batch.Failures[0].Err.Type != tc.w.fail {
+				t.Fatalf("options %d: failures %+v, want %s", i, batch.Failures, tc.w.fail)
+			}
+			continue
+		}
+		if len(batch.Actions) != 1 {
+			t.Fatalf("options %d: no action: %+v", i, batch.Failures)
+		}
+		act := batch.Actions[0]
+		if act.ID != tc.w.id || act.Routing != tc.w.routing || len(act.ID) > maxIDBytes {
+			t.Fatalf("options %d: id %q routing %q, want %q %q", i, act.ID, act.Routing, tc.w.id, tc.w.routing)
+		}
+		if !json.Valid(act.Body) || bytes.IndexByte(act.Body, '\n') >= 0 {
+			t.Fatalf("options %d: body is not single-line JSON: %q", i, act.Body)
+		}
+		var doc struct {
+			Doc struct {
+				Msg map[string]any `json:"msg_body"`
+			} `json:"doc"`
+		}
+		if err := json.Unmarshal(act.Body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		m := doc.Doc.Msg
+		if _, has := m["key"]; has == tc.w.noKey && r.Key != nil {
+			t.Fatalf("options %d: key present %v in %s", i, has, act.Body)
+		}
+		v, has := m["value"]
+		if has == tc.w.noValue || (tc.w.value != nil && !reflect.DeepEqual(v, tc.w.value)) {
+			t.Fatalf("options %d: value %#v, want %#v (%s)", i, v, tc.w.value, act.Body)
+		}
 	}
 }

@@ -146,7 +146,9 @@ func TestPeakHeapSixMB(t *testing.T) {
 }
 
 // FuzzBuild checks that every body is valid single-line JSON that gives
-// back the key and value bytes, in every value format.
+// back the key and value bytes, in every value format, and that the field
+// options (field ids and routing, VALUE_FIELDS, csv, MSG_MODE) agree with
+// encoding/json and encoding/csv on every value (checkFieldOptions).
 func FuzzBuild(f *testing.F) {
 	for _, name := range []string{"aws-msk.json", "aws-selfmanaged.json", "alibaba-connector.json", "fc-cloudevents-json-value.json"} {
 		payload, err := os.ReadFile(filepath.Join("..", "..", "events", name))
@@ -162,6 +164,10 @@ func FuzzBuild(f *testing.F) {
 		}
 	}
 	f.Add([]byte("k\x00\"\\"), []byte("\xed\xa0\x80 surrogate"), false, uint8(7))
+	f.Add([]byte("k"), []byte(`{"id":"a+b\\","n":1.5e3,"r":{"x":1},"a":[1],"id":"last"}`), false, uint8(0))
+	f.Add([]byte("k"), []byte(`{"id":null,"n":true,"r":"t","z":{}}`), true, uint8(0))
+	f.Add([]byte("k"), []byte("x,\"y,\"\"z\"\"\r\n\",w\n"), false, uint8(0))
+	f.Add([]byte("k"), []byte("1,2,3\n4"), false, uint8(0))
 	f.Fuzz(func(t *testing.T, key, value []byte, isJSON bool, max uint8) {
 		if isJSON && !json.Valid(value) {
 			isJSON = false
@@ -179,6 +185,7 @@ func FuzzBuild(f *testing.F) {
 			}
 			checkBody(t, batch.Actions[0].Body, r, vf, int(max))
 		}
+		checkFieldOptions(t, r)
 	})
 }
 

@@ -1,13 +1,19 @@
 package sink
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/elastic/go-elasticsearch/v8"
+
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 )
@@ -268,4 +274,116 @@ func TestLoadSinkFieldOptionProblems(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenFieldOptions runs the document options end to end: settings as
+// environment variables, Open, Handle on an MSK payload, esnode over HTTP
+// and dead letters on a kfake topic. Each batch is delivered twice; the
+// second delivery must change nothing (field ids are upserts).
+func TestOpenFieldOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		values  []string
+		ids     map[int]string         // record -> document id
+		routing map[int]string         // record -> _routing
+		value   map[int]map[string]any // record -> msg_body.value
+		noKey   bool
+		letters map[int64]string // offset -> failure type
+	}{
+		{
+			name: "json fields",
+			env: map[string]string{EnvDocID: "field:/order,/line", EnvRouting: "field:/tenant", EnvValueFormat: "json",
+				EnvValueFields: "order,line,qty"},
+			values: []string{
+				`{"order":"A+1","line":1,"qty":2,"tenant":"t1","note":"dropped"}`,
+				`{"tenant":"t2","line":2,"order":"A+1"}`,
+				`{"line":3,"tenant":"t1"}`,
+				`not json`,
+				`{"order":"B","line":1}`,
+				`{"order":"B","line":{"n":1},"tenant":"t1"}`,
+			},
+			ids:     map[int]string{0: `A\+1+1`, 1: `A\+1+2`},
+			routing: map[int]string{0: "t1", 1: "t2"},
+			value:   map[int]map[string]any{0: {"order": "A+1", "line": 1.0, "qty": 2.0}, 1: {"line": 2.0, "order": "A+1"}},
+			letters: map[int64]string{2: "id_field_missing", 3: "value_not_json", 4: "routing_field_missing", 5: "id_field_not_scalar"},
+		},
+		{
+			name:   "csv rows, value only",
+			env:    map[string]string{EnvDocID: "field:/id", EnvValueFormat: "csv", EnvCSVColumns: "id,name,qty", EnvMsgMode: "value"},
+			values: []string{`1,"Smith, J",3`, `2,x`, "3,\"say \"\"hi\"\"\",4\n", `4,"open,5`},
+			ids:    map[int]string{0: "1", 2: "3"},
+			value: map[int]map[string]any{
+				0: {"id": "1", "name": "Smith, J", "qty": "3"},
+				2: {"id": "3", "name": `say "hi"`, "qty": "4"},
+			},
+			noKey:   true,
+			letters: map[int64]string{1: "csv_column_count", 3: "value_not_csv"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, es := node(t, esnode.Options{})
+			kafkaAddr := startKafka(t)
+			tc.env[EnvSinkIndex] = "orders"
+			tc.env[EnvDLQTarget] = "kafka://" + kafkaAddr + "/" + dlqTopic
+			h := openSink(t, srv, tc.env, nil)
+			recs := records("orders", 0, len(tc.values), func(i int) string { return tc.values[i] })
+			payload := awsEvent(t, recs)
+
+			first := tally{Received: len(recs), Indexed: len(tc.ids), Created: len(tc.ids), DeadLettered: len(tc.letters), BulkRequests: 1}
+			res, err := h.Handle(t.Context(), payload)
+			if err != nil || counts(res) != first {
+				t.Fatalf("first delivery: %+v, %v; want %+v", counts(res), err, first)
+			}
+			for i, id := range tc.ids {
+				want := wantSource(recs[i])
+				body := want["msg_body"].(map[string]any)
+				body["value"] = tc.value[i]
+				if tc.noKey {
+					delete(body, "key")
+				}
+				if got := esnodetest.Source(t, es, "orders", id); !reflect.DeepEqual(got, want) {
+					t.Errorf("record %d (id %q): _source\n got %v\nwant %v", i, id, got, want)
+				}
+				if r := storedRouting(t, es, id); r != tc.routing[i] {
+					t.Errorf("record %d: _routing %q, want %q", i, r, tc.routing[i])
+				}
+			}
+			for _, l := range readLetters(t, kafkaAddr, len(tc.letters)) {
+				if want := tc.letters[l.Record.Offset]; l.Error.Type != want || want == "" {
+					t.Errorf("letter for offset %d has type %q, want %q", l.Record.Offset, l.Error.Type, want)
+				}
+			}
+
+			// Re-delivery: the same documents again, found unchanged.
+			res, err = h.Handle(t.Context(), payload)
+			again := first
+			again.Created, again.Noop = 0, len(tc.ids)
+			if err != nil || counts(res) != again {
+				t.Fatalf("second delivery: %+v, %v; want %+v", counts(res), err, again)
+			}
+			esnodetest.Refresh(t, es, "orders")
+			if n := esnodetest.Count(t, es, "orders"); n != len(tc.ids) {
+				t.Errorf("%d documents, want %d", n, len(tc.ids))
+			}
+		})
+	}
+}
+
+// storedRouting is the _routing the node stored for a document of orders.
+func storedRouting(t *testing.T, es *elasticsearch.Client, id string) string {
+	t.Helper()
+	res, err := es.Get("orders", id, es.Get.WithContext(t.Context()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Routing string `json:"_routing"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.IsError() {
+		t.Fatalf("get orders/%s: %s %v", id, res.Status(), err)
+	}
+	return out.Routing
 }
