@@ -34,6 +34,26 @@
 //     every id valid and deterministic.
 //   - IDNone: Elasticsearch generates ids ("index" without id), as the
 //     Alibaba connector does. Not replay-safe: every redelivery adds a copy.
+//   - IDField: the id is made of fields of a JSON value, named by RFC 6901
+//     pointers (IDFields), and written with update + doc_as_upsert like
+//     IDOffset, so a redelivered record rewrites its own document. One
+//     field gives its text (a string's text, a number or boolean as
+//     written); several are joined with '+', each with '\' and '+' escaped
+//     by '\', which keeps distinct field tuples apart. Ids longer than 512
+//     bytes, empty or starting with "sha256:" are hashed as key ids are.
+//     A missing or null field is a per-record failure (id_field_missing),
+//     an object or array id_field_not_scalar, a value that is not JSON
+//     value_not_json.
+//
+// # Field options
+//
+// RoutingField routes by one field, read like an id field. ValueFields
+// keeps only some top-level fields of a JSON object value (a value that is
+// not an object fails with value_not_object). ValueCSV splits a value into
+// an object of CSVColumns strings with encoding/csv (value_not_csv,
+// csv_column_count); pointers then name columns. MsgMode leaves the key or
+// the value out of msg_body. The value is checked or parsed once per
+// record, whichever of id, routing and body needs it first.
 package msgdoc
 
 import (
