@@ -30,6 +30,7 @@ type fieldState struct {
 	keepCols []int
 
 	cur recordCache
+	csv csvSource
 }
 
 // recordCache holds the value of one record once checked or parsed, so
