@@ -43,6 +43,12 @@ test: ## run every test (starts the local PostgreSQL when it is stopped)
 	./scripts/ensure-postgres.sh
 	$(GO) vet ./...
 	$(GO) test $(TEST_FLAGS) ./...
+	./scripts/fuzz.sh 3
+
+.PHONY: fuzz
+FUZZTIME ?= 10
+fuzz: ## run every fuzz target for FUZZTIME seconds each (default 10); a failing input is kept under testdata/fuzz
+	./scripts/fuzz.sh $(FUZZTIME)
 
 bench: ## run the benchmarks; figures are in README.md
 	./scripts/ensure-postgres.sh
