@@ -144,7 +144,7 @@ func (bld *Builder) Build(records []kafkaevent.Record) Batch {
 			continue
 		}
 		if a.Op != esbulk.OpDelete {
-			free := arena[len(arena):len(arena)]
+			free := arena[len(arena):]
 			body, berr := bld.appendBody(free, r, a.Op)
 			if berr != nil {
 				out.Failures = append(out.Failures, Failure{Record: i, Err: berr})

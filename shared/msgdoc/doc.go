@@ -246,7 +246,7 @@ func (bld *Builder) value(r *kafkaevent.Record) ([]byte, bool, valueKind, *Error
 // appendCompactJSON appends a valid JSON value without insignificant
 // whitespace, so that the body stays on one NDJSON line.
 func appendCompactJSON(dst, v []byte) []byte {
-	if bytes.IndexAny(v, " \t\r\n") < 0 {
+	if !bytes.ContainsAny(v, " \t\r\n") {
 		return append(dst, v...)
 	}
 	buf := bytes.NewBuffer(dst)
