@@ -2,6 +2,24 @@
 // a kafka-go consumer group that feeds batches of records, one partition at a
 // time, to the same handler the serverless functions run, and commits a
 // batch's offsets only after the handler succeeded for it.
+//
+// # Pause and resume
+//
+// Pause stops consumption without giving up the partitions; Resume continues
+// from the committed offsets. `esconnect run` wires them to SIGUSR1/SIGUSR2
+// (HandleSignals) and to a polled control file (WatchControlFile).
+//
+// A paused member stays in the group: it keeps heartbeating, so the
+// coordinator neither removes it nor hands its partitions to another member,
+// and it tells the group it is paused through the user data of its group
+// membership metadata, kafkaops.MemberUserData(kafkaops.MemberPaused), which
+// `esconnect status` reads with DescribeGroups. kafka-go sends that user data
+// (GroupBalancer.UserData) only in JoinGroup, so a change of state is a
+// rejoin under the same member id: the generation ends, batches in flight
+// finish and commit (fetches not yet handed to the handler are dropped),
+// and the member joins again announcing the new state. With the same members
+// the assignment is the same. watchState in pause.go walks through the
+// sequence.
 package consumer
 
 import (

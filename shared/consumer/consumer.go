@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkaops"
 )
 
 // Handler processes one batch of records from one partition. A nil error
@@ -38,6 +40,16 @@ type Consumer struct {
 	stopped map[partitionKey]error
 	// assigned is the current generation's assignment.
 	assigned []string
+	// wantPaused is the state asked for by Pause and Resume; wake is
+	// closed and replaced whenever it changes.
+	wantPaused bool
+	wake       chan struct{}
+	// joining is the state the latest JoinGroup announced, announced the
+	// one of the current generation (see stateBalancer).
+	joining, announced string
+	generation         int32
+
+	batches, records, commits, pausedPolls atomic.Int64
 }
 
 type partitionKey struct {
@@ -61,6 +73,7 @@ func New(cfg Config, handle Handler, log *slog.Logger) (*Consumer, error) {
 		cfg: cfg, handle: handle, log: log,
 		sem:     make(chan struct{}, cfg.Concurrency),
 		stopped: map[partitionKey]error{},
+		wake:    make(chan struct{}),
 	}, nil
 }
 
@@ -84,12 +97,6 @@ func (c *Consumer) Assigned() []string {
 	return append([]string(nil), c.assigned...)
 }
 
-func (c *Consumer) setAssigned(a []string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.assigned = a
-}
-
 // Run joins the group and consumes until ctx is cancelled, then leaves the
 // group and returns nil. It returns an error only when the group cannot be
 // set up at all.
@@ -107,6 +114,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		RebalanceTimeout:  c.cfg.RebalanceTimeout,
 		JoinGroupBackoff:  c.cfg.Backoff,
 		StartOffset:       start,
+		GroupBalancers:    c.balancers(),
 	})
 	if err != nil {
 		return fmt.Errorf("consumer group %s: %w", c.cfg.Group, err)
@@ -132,14 +140,28 @@ func (c *Consumer) Run(ctx context.Context) error {
 		for topic, parts := range gen.Assignments {
 			for _, pa := range parts {
 				assigned = append(assigned, fmt.Sprintf("%s/%d", topic, pa.ID))
-				c.log.InfoContext(ctx, "partition assigned", "generation", gen.ID, "topic", topic, "partition", pa.ID, "offset", pa.Offset)
-				gen.Start(func(gctx context.Context) { c.consumePartition(ctx, gctx, gen, topic, pa) })
 			}
 		}
-		c.setAssigned(assigned)
-		if len(assigned) == 0 {
-			c.log.InfoContext(ctx, "no partitions assigned", "generation", gen.ID)
+		state, previous := c.joined(gen.ID, assigned)
+		if state == kafkaops.MemberPaused {
+			// Holding the partitions without loops: nothing is fetched or
+			// committed, and the group keeps them assigned to this member.
+			c.log.InfoContext(ctx, "consumer paused", "group", c.cfg.Group, "generation", gen.ID, "held", assigned)
+		} else {
+			if previous == kafkaops.MemberPaused {
+				c.log.InfoContext(ctx, "consumer resumed", "group", c.cfg.Group, "generation", gen.ID, "partitions", assigned)
+			}
+			for topic, parts := range gen.Assignments {
+				for _, pa := range parts {
+					c.log.InfoContext(ctx, "partition assigned", "generation", gen.ID, "topic", topic, "partition", pa.ID, "offset", pa.Offset)
+					gen.Start(func(gctx context.Context) { c.consumePartition(ctx, gctx, gen, topic, pa) })
+				}
+			}
+			if len(assigned) == 0 {
+				c.log.InfoContext(ctx, "no partitions assigned", "generation", gen.ID)
+			}
 		}
+		gen.Start(func(gctx context.Context) { c.watchState(gctx, state) })
 	}
 }
 
@@ -201,7 +223,11 @@ func (c *Consumer) consumePartition(runCtx, genCtx context.Context, gen *kafka.G
 			}
 			return
 		}
-		if err := c.process(runCtx, log, batch); err != nil {
+		if err := c.process(runCtx, genCtx, log, batch); err != nil {
+			if errors.Is(err, errAbandoned) {
+				log.Info("failing batch abandoned uncommitted: the generation ended", "first_offset", batch[0].Offset, "records", len(batch))
+				return
+			}
 			if runCtx.Err() != nil {
 				log.Info("batch interrupted by shutdown; not committed", "first_offset", batch[0].Offset, "records", len(batch))
 				return
@@ -222,6 +248,7 @@ func (c *Consumer) consumePartition(runCtx, genCtx context.Context, gen *kafka.G
 			log.Warn("commit failed; the batch may be processed again", "offset", next, "error", err.Error())
 			return
 		}
+		c.commits.Add(1)
 		log.Debug("committed", "offset", next)
 	}
 }
@@ -248,10 +275,20 @@ func (c *Consumer) fetchBatch(ctx context.Context, r *kafka.Reader) []kafkaevent
 	return batch
 }
 
+// errAbandoned is returned by process for a failing batch given up between
+// attempts because the generation ended.
+var errAbandoned = errors.New("batch abandoned: generation ended")
+
 // process calls the handler with retries. Under OnFailureLog it keeps
 // retrying until the handler succeeds or ctx ends, because skipping a batch
 // would commit records that never reached Elasticsearch.
-func (c *Consumer) process(ctx context.Context, log *slog.Logger, batch []kafkaevent.Record) error {
+//
+// A call in progress always runs to its end, but once genCtx is done
+// (rebalance, pause) a failed batch is not tried again here: it is not
+// committed, so the partition's next owner — or this member after a resume —
+// starts with it, and the rejoin is not held up by a retry loop that may
+// last as long as an outage.
+func (c *Consumer) process(ctx, genCtx context.Context, log *slog.Logger, batch []kafkaevent.Record) error {
 	backoff := c.cfg.Backoff
 	for attempt := 0; ; attempt++ {
 		began := time.Now()
@@ -259,6 +296,8 @@ func (c *Consumer) process(ctx context.Context, log *slog.Logger, batch []kafkae
 		attrs := []any{"first_offset", batch[0].Offset, "last_offset", batch[len(batch)-1].Offset,
 			"records", len(batch), "attempt", attempt + 1, "took_ms", time.Since(began).Milliseconds()}
 		if err == nil {
+			c.batches.Add(1)
+			c.records.Add(int64(len(batch)))
 			log.Info("batch done", append(attrs, "result", res)...)
 			return nil
 		}
@@ -266,11 +305,17 @@ func (c *Consumer) process(ctx context.Context, log *slog.Logger, batch []kafkae
 		if ctx.Err() != nil || (c.cfg.OnFailure == OnFailureFail && attempt >= c.cfg.Retries) {
 			return err
 		}
+		if genCtx.Err() != nil {
+			return fmt.Errorf("%w: %w", errAbandoned, err)
+		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return err
+		case <-genCtx.Done():
+			t.Stop()
+			return fmt.Errorf("%w: %w", errAbandoned, err)
 		case <-t.C:
 		}
 		backoff = min(2*backoff, c.cfg.MaxBackoff)

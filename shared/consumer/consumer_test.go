@@ -137,6 +137,13 @@ func runConsumer(t *testing.T, cfg Config, h Handler) (*Consumer, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, startConsumer(t, c)
+}
+
+// startConsumer runs c in the background and returns its stop function,
+// which cancels it and waits for Run to return.
+func startConsumer(t *testing.T, c *Consumer) func() {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
@@ -155,7 +162,7 @@ func runConsumer(t *testing.T, cfg Config, h Handler) (*Consumer, func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return c, stop
+	return stop
 }
 
 func committed(t *testing.T, addr, group, topic string, partitions int) map[int]int64 {
