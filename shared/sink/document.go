@@ -51,8 +51,10 @@ func loadDocument(e *config.Env) msgdoc.Options {
 	}
 	// The template can only be checked once the time zone is known, and
 	// only when it was given at all (Required already reported it missing).
+	// Other problems New finds depend on the field options read later by
+	// loadFieldOptions, which reports them under their own variables.
 	if o.Index != "" {
-		if _, err := msgdoc.New(o); err != nil {
+		if _, err := msgdoc.New(o); errors.Is(err, msgdoc.ErrIndexTemplate) {
 			e.Fail(EnvSinkIndex, "%v", err)
 		}
 	}
@@ -114,6 +116,8 @@ func docIDName(s msgdoc.IDStrategy) string {
 		return "key"
 	case msgdoc.IDNone:
 		return "none"
+	case msgdoc.IDField:
+		return "field"
 	}
 	return "unknown"
 }
