@@ -46,7 +46,15 @@ const (
 	TypeOverflowGone  = "overflow_gone"
 	versionConflict   = "version_conflict_engine_exception"
 	versionTypeExtern = "external"
+	securityException = "security_exception"
 )
+
+// refusedCredentials reports a failure that comes from who is writing rather
+// than from what is written: unknown or expired credentials (401), or
+// credentials without the privilege to write there (403 security_exception).
+func refusedCredentials(e *esbulk.ItemError) bool {
+	return e.Status == http.StatusUnauthorized || (e.Status == http.StatusForbidden && e.Type == securityException)
+}
 
 // writeStats is what the handler reports of the bulk writer's work.
 type writeStats struct {
@@ -159,7 +167,10 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 				// document we want to keep.
 				res.Noop++
 				res.Indexed++
-			case o.Err.Retriable:
+			case o.Err.Retriable || refusedCredentials(o.Err):
+				// Refused credentials are not the record's fault: dead-
+				// lettering or skipping would drain the stream out of
+				// Elasticsearch until the credentials are fixed.
 				unconfirmed = append(unconfirmed, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
 			default:
 				permanent = append(permanent, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
