@@ -31,6 +31,9 @@ const (
 	EnvSyncDeadlineMargin = "SYNC_DEADLINE_MARGIN"
 	// pgsyncIndexEnv names the target index, as it does for the sink.
 	pgsyncIndexEnv = "ES_INDEX"
+	// EnvIndexAllowDot permits ES_INDEX and SYNC_JOBS_INDEX names starting
+	// with '.', as it does for kafka-es-sink's ES_INDEX.
+	EnvIndexAllowDot = "ES_INDEX_ALLOW_DOT"
 )
 
 // Field naming styles for FIELD_NAMES.
@@ -127,6 +130,9 @@ func LoadPGSync(env *Env) (PGSync, error) {
 		Elasticsearch:  LoadElasticsearch(env),
 		Bulk:           LoadBulk(env),
 	}
+	allowDot := env.Bool(EnvIndexAllowDot, false)
+	checkNotHidden(env, pgsyncIndexEnv, c.Index, allowDot)
+	checkNotHidden(env, EnvSyncJobsIndex, c.JobsIndex, allowDot)
 	checkIdentifier(env, EnvPGSchema, c.Schema)
 	if tables := env.List(EnvPGTables, nil); !(len(tables) == 1 && tables[0] == "*") {
 		for _, t := range tables {
@@ -170,6 +176,15 @@ func loadQueries(env *Env) []SyncQuery {
 		}
 	}
 	return qs
+}
+
+// checkNotHidden refuses index names starting with '.', which Elasticsearch
+// reserves for hidden and system indices (.security, .kibana): a typo must
+// not send documents or job records there, so it takes ES_INDEX_ALLOW_DOT.
+func checkNotHidden(env *Env, setting, name string, allowDot bool) {
+	if strings.HasPrefix(name, ".") && !allowDot {
+		env.Fail(setting, "%q starts with '.', which is reserved for system indices (set %s=true to allow it)", name, EnvIndexAllowDot)
+	}
 }
 
 // checkIdentifier rejects names PostgreSQL could never have created. Names

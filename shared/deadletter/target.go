@@ -48,6 +48,11 @@ func ParseTarget(s string) (Target, error) {
 			strings.HasPrefix(idx, "-") || strings.HasPrefix(idx, "_") || strings.HasPrefix(idx, "+") {
 			return Target{}, fmt.Errorf("%w: es:// needs a valid lowercase index name", ErrTarget)
 		}
+		// Names starting with '.' are Elasticsearch's hidden and system
+		// indices; dead letters carry record contents and never belong there.
+		if strings.HasPrefix(idx, ".") {
+			return Target{}, fmt.Errorf("%w: es:// index names starting with '.' are reserved for system indices", ErrTarget)
+		}
 		return Target{Scheme: SchemeES, Index: idx}, nil
 	case SchemeKafka:
 		return parseKafka(rest)
