@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/consumer"
@@ -30,6 +31,8 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		cfg             consumer.Config
 		brokers, topics string
 		from            string
+		controlFile     string
+		controlInterval time.Duration
 	)
 	fs.StringVar(&brokers, "brokers", "", "bootstrap brokers, comma-separated (default: KAFKA_BROKERS)")
 	fs.StringVar(&topics, "topic", "", "topics to consume, comma-separated")
@@ -38,6 +41,8 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Concurrency, "concurrency", 4, "handler calls in flight across partitions")
 	fs.IntVar(&cfg.Batch, "batch", 100, "most records per handler call")
 	fs.DurationVar(&cfg.Window, "window", 0, "how long a batch waits for more records after its first (default 500ms)")
+	fs.StringVar(&controlFile, "control-file", "", "file holding paused or running, read every --control-interval to pause and resume consumption")
+	fs.DurationVar(&controlInterval, "control-interval", consumer.DefaultControlInterval, "how often --control-file is read")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -53,6 +58,9 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case "latest":
 	default:
 		return &exitCodeError{2, fmt.Errorf("--from %q is not earliest or latest", from)}
+	}
+	if controlFile != "" && (controlInterval < consumer.MinControlInterval || controlInterval > consumer.MaxControlInterval) {
+		return &exitCodeError{2, fmt.Errorf("--control-interval %v is not between %v and %v", controlInterval, consumer.MinControlInterval, consumer.MaxControlInterval)}
 	}
 	scfg, err := sink.LoadConfig(e)
 	if err != nil {
@@ -76,6 +84,17 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}, log)
 	if err != nil {
 		return &exitCodeError{2, err}
+	}
+	// The control file's poller and the signal handler end with ctx, which
+	// ends when Run has returned at the latest.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopSignals := c.HandleSignals(ctx)
+	defer stopSignals()
+	if controlFile != "" {
+		if err := c.WatchControlFile(ctx, controlFile, controlInterval); err != nil {
+			return &exitCodeError{2, err}
+		}
 	}
 	if err := c.Run(ctx); err != nil {
 		return err
