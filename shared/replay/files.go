@@ -15,9 +15,36 @@ import (
 // eventSource reads trigger event files: a file, or every *.json file under
 // a directory in lexical order. Each file is decoded with the same decoders
 // the function uses.
+//
+// A record the decoder rejects (bad base64, a missing offset, ...) does not
+// stop the others: the function dead-letters such a record and indexes the
+// rest of its batch, and a replay keeps that rule — nothing else in the batch
+// is lost. The rejected records are kept and reported by Run after the good
+// ones were sent. A file that is not a trigger event at all stops the replay
+// before anything is sent, because that is a wrong path, not a bad record.
 type eventSource struct {
-	recs   []kafkaevent.Record
-	offset int
+	recs     []kafkaevent.Record
+	offset   int
+	rejected []Rejected
+}
+
+// Rejected is a record of an event file that could not be decoded, so was
+// not sent.
+type Rejected struct {
+	File string `json:"file"`
+	// Index is the record's position in the file's payload, counting good
+	// and bad records alike, from 0.
+	Index     int    `json:"index"`
+	Topic     string `json:"topic,omitempty"`
+	Partition int32  `json:"partition"`
+	// Offset is nil when the record's offset itself could not be read.
+	Offset *int64 `json:"offset,omitempty"`
+	Error  string `json:"error"`
+}
+
+// rejecter is a Source that skipped records it could not decode.
+type rejecter interface {
+	Rejected() []Rejected
 }
 
 func openEvents(path string, format kafkaevent.Format) (*eventSource, error) {
@@ -54,8 +81,12 @@ func openEvents(path string, format kafkaevent.Format) (*eventSource, error) {
 		if err != nil {
 			return nil, fmt.Errorf("event file %s: %w", f, err)
 		}
-		if len(batch.Failures) > 0 {
-			return nil, fmt.Errorf("event file %s: record %d: %w", f, batch.Failures[0].Index, batch.Failures[0].Err)
+		for _, fl := range batch.Failures {
+			r := Rejected{File: f, Index: fl.Index, Topic: fl.Topic, Partition: fl.Partition, Error: fl.Err.Error()}
+			if fl.HasOffset {
+				r.Offset = &fl.Offset
+			}
+			s.rejected = append(s.rejected, r)
 		}
 		s.recs = append(s.recs, batch.Records...)
 	}
@@ -76,4 +107,7 @@ func (s *eventSource) Next(ctx context.Context, max int) ([]Item, error) {
 }
 
 func (s *eventSource) Total() int64 { return int64(len(s.recs)) }
+
+// Rejected returns the records that could not be decoded, in file order.
+func (s *eventSource) Rejected() []Rejected { return s.rejected }
 func (s *eventSource) Close() error { return nil }

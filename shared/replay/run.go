@@ -45,12 +45,21 @@ type Summary struct {
 	DryRun     bool            `json:"dry_run,omitempty"`
 	ElapsedMS  int64           `json:"elapsed_ms"`
 	Partitions []PartitionDone `json:"partitions"`
-	Error      string          `json:"error,omitempty"`
+	// Undecodable counts the source records that could not be decoded and
+	// so were not sent; Rejected lists them.
+	Undecodable int        `json:"undecodable,omitempty"`
+	Rejected    []Rejected `json:"rejected,omitempty"`
+	Error       string     `json:"error,omitempty"`
 }
 
 // ErrFailed is returned by Run when a batch could not be delivered; the
 // summary says where to resume.
 var ErrFailed = errors.New("replay failed")
+
+// ErrUndecodable is returned by Run, with ErrFailed, when the source held
+// records that could not be decoded. Everything else was sent; the summary
+// lists the rejected records.
+var ErrUndecodable = errors.New("undecodable records not sent")
 
 // Run copies src to dst in batches. It stops at the first batch dst rejects,
 // so that the summary's resume offsets never skip an undelivered record.
@@ -129,6 +138,19 @@ func Run(ctx context.Context, src Source, dst Destination, o Options) (Summary, 
 		}
 		return a.Partition < b.Partition
 	})
+	if rj, ok := src.(rejecter); ok {
+		sum.Rejected = rj.Rejected()
+		sum.Undecodable = len(sum.Rejected)
+		if n := sum.Undecodable; n > 0 {
+			log.Error("undecodable records not sent", "records", n)
+			undecodable := fmt.Errorf("%w: %d (first: %s record %d: %s)", ErrUndecodable, n, sum.Rejected[0].File, sum.Rejected[0].Index, sum.Rejected[0].Error)
+			if err == nil {
+				err = fmt.Errorf("%w: %w", ErrFailed, undecodable)
+			} else {
+				err = errors.Join(err, undecodable)
+			}
+		}
+	}
 	if err != nil {
 		sum.Error = err.Error()
 		if !errors.Is(err, ErrFailed) {
