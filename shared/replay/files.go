@@ -110,4 +110,4 @@ func (s *eventSource) Total() int64 { return int64(len(s.recs)) }
 
 // Rejected returns the records that could not be decoded, in file order.
 func (s *eventSource) Rejected() []Rejected { return s.rejected }
-func (s *eventSource) Close() error { return nil }
+func (s *eventSource) Close() error         { return nil }
