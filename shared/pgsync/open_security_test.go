@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/config"
@@ -68,13 +69,34 @@ func (e *secureEnv) sync(t *testing.T, extra map[string]string, logs *bytes.Buff
 // captureDefaultLog routes the default slog logger, which esclient warns on
 // when verification is off, into a buffer until the test ends. Tests using
 // it are not parallel.
-func captureDefaultLog(t *testing.T) *bytes.Buffer {
+//
+// net/http also logs through the default logger (TLS handshake errors) from
+// its own goroutines while the test reads, hence the lock.
+func captureDefaultLog(t *testing.T) *lockedBuffer {
 	t.Helper()
-	var buf bytes.Buffer
+	buf := &lockedBuffer{}
 	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	slog.SetDefault(slog.New(slog.NewJSONHandler(buf, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	return &buf
+	return buf
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and one reader at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // TestOpenVerifiesTLS: pg-es-sync trusts the esnode's own CA only through

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,13 +21,34 @@ import (
 // captureDefaultLog routes the default slog logger, which esclient warns on
 // when verification is off, into a buffer for the rest of the test. The
 // tests that use it are not parallel, so no other test logs meanwhile.
-func captureDefaultLog(t *testing.T) *bytes.Buffer {
+//
+// net/http also logs through the default logger (TLS handshake errors) from
+// its own goroutines while the test reads, hence the lock.
+func captureDefaultLog(t *testing.T) *lockedBuffer {
 	t.Helper()
-	var buf bytes.Buffer
+	buf := &lockedBuffer{}
 	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(&buf, nil)))
+	slog.SetDefault(slog.New(slog.NewJSONHandler(buf, nil)))
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	return &buf
+	return buf
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and one reader at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // handleTwo opens the sink with env against srv and hands it two JSON
