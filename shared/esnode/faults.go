@@ -1,6 +1,7 @@
 package esnode
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math/rand"
@@ -99,6 +100,13 @@ func (n *Node) injectRequestFaults(w http.ResponseWriter, r *http.Request) bool 
 	}
 	if f.Latency > 0 {
 		n.stats.delayed.Add(1)
+		// net/http notices a client that went away (and cancels the request
+		// context) only by reading the connection once the request body was
+		// read to the end: read it before waiting, or a client that gave up
+		// on a bulk request would hold this handler for the whole latency.
+		if !n.bufferBody(w, r) {
+			return false
+		}
 		t := time.NewTimer(f.Latency)
 		select {
 		case <-t.C:
@@ -196,4 +204,26 @@ func errBulkRejected(index string, items int) *esError {
 func errMaxBytes(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
+}
+
+// bufferBody reads the request body into memory (at most max_content_length;
+// more is answered 413 here, with ok=false) and gives the request a copy.
+func (n *Node) bufferBody(w http.ResponseWriter, r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, n.opts.MaxContentLength+1))
+	if int64(len(b)) > n.opts.MaxContentLength {
+		n.stats.tooLarge.Add(1)
+		writeTooLarge(w)
+		return false
+	}
+	if err != nil {
+		// The client went away or sent a broken body: nobody waits for an
+		// answer worth delaying.
+		writeError(w, r, errorf(http.StatusBadRequest, "parse_exception", "reading request body: %v", err))
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return true
 }

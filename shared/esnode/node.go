@@ -113,7 +113,8 @@ func (n *Node) routes() {
 }
 
 // ServeHTTP runs the envelope every request goes through — product header,
-// counters, injected faults, authentication, size limit, media type,
+// counters, injected faults, authentication, size limit, content encoding,
+// media type,
 // authorization of restricted API keys — then the API.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
@@ -128,6 +129,10 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > n.opts.MaxContentLength {
 		n.stats.tooLarge.Add(1)
 		writeTooLarge(w)
+		return
+	}
+	if e := decodeContentEncoding(r); e != nil {
+		writeError(w, r, e)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, n.opts.MaxContentLength)

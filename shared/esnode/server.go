@@ -25,8 +25,12 @@ type Server struct {
 	done chan error
 }
 
-// shutdownTimeout bounds how long Close waits for in-flight requests.
-const shutdownTimeout = 5 * time.Second
+// shutdownGrace bounds how long Close waits for in-flight requests before
+// it closes every connection. It is short on purpose: http.Server.Shutdown
+// also waits for connections a client opened and never sent a request on
+// (it only treats them as idle after 5 s), and a test or the dev stack
+// stopping must not hang on a client's pooled connection.
+const shutdownGrace = 500 * time.Millisecond
 
 // Start listens on addr ("127.0.0.1:0" picks a free port) and serves a new
 // Node with opts until Close.
@@ -85,19 +89,20 @@ func Start(addr string, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops accepting connections and waits (bounded) for in-flight
-// requests to finish.
+// Close stops accepting connections, lets in-flight requests finish for a
+// short grace period, then closes every connection that is left: idle,
+// unused or still busy. Cutting a slow request off is what a node that
+// stops does too; Close reports only a failure of the listener itself.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
+	if err := s.srv.Shutdown(ctx); err != nil {
+		// The grace period ran out: close the remaining connections now.
+		// Their handlers see their request context end (Latency stops
+		// waiting) and their writes fail.
 		_ = s.srv.Close()
 	}
-	if serveErr := <-s.done; serveErr != nil && err == nil {
-		err = serveErr
-	}
-	if err != nil {
+	if err := <-s.done; err != nil {
 		return fmt.Errorf("closing esnode: %w", err)
 	}
 	return nil

@@ -1,13 +1,18 @@
 package esnode_test
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
 
@@ -74,5 +79,71 @@ func TestTLSFromFilesAndReset(t *testing.T) {
 	}
 	if err := s.WriteCACert(filepath.Join(dir, "x")); err == nil {
 		t.Fatal("WriteCACert without a generated CA succeeded")
+	}
+}
+
+// Close must not wait for a client's connections: one that was opened and
+// never used, and one left idle in a client's pool after a request.
+func TestCloseWithOpenConnections(t *testing.T) {
+	s, err := esnode.Start("127.0.0.1:0", esnode.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(s.URL, "http://")
+	unused, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unused.Close() })
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	res, err := (&http.Client{Transport: tr}).Get(s.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+
+	start := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %s with an idle and an unused connection open", d)
+	}
+}
+
+// A client that gives up on a delayed request frees the handler: the
+// Latency fault waits on the request's context, which net/http only ends
+// for a vanished client once the request body was read.
+func TestLatencyStopsWhenClientLeaves(t *testing.T) {
+	// The latency is long against the 200ms the client waits and short
+	// enough that a handler that does not stop still lets the test end.
+	node, err := esnode.New(esnode.Options{Faults: esnode.Faults{Latency: 20 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	returned := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(returned)
+		node.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/_bulk", strings.NewReader(bulkBody("slow", 50)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	if res, err := srv.Client().Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("request answered %d despite 20s of latency", res.StatusCode)
+	}
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler still waits 5s after the client went away")
 	}
 }
