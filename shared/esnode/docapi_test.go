@@ -32,6 +32,7 @@ func TestDocumentAPIs(t *testing.T) {
 		t.Fatalf("get = %v", res)
 	}
 	status, res = read(t)(c.Get("d", "1", c.Get.WithSourceIncludes("n"), c.Get.WithContext(t.Context())))
+	wantStatus(t, "get with _source_includes", status, 200, res)
 	if src, _ := res["_source"].(obj); len(src) != 1 || src["n"] != float64(1) {
 		t.Fatalf("_source_includes=n gave %v", res)
 	}

@@ -83,10 +83,6 @@ func errIllegalArgument(format string, args ...any) *esError {
 	return errorf(http.StatusBadRequest, "illegal_argument_exception", format, args...)
 }
 
-func errParsing(format string, args ...any) *esError {
-	return errorf(http.StatusBadRequest, "parsing_exception", format, args...)
-}
-
 // writeJSON answers with status and v encoded as JSON; ?pretty indents it the
 // way curl users expect.
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {

@@ -238,7 +238,7 @@ func toFCData(r *Record) (fcData, error) {
 	}
 	hs := fcHeaders{Headers: []fcHeader{}}
 	for _, h := range r.Headers {
-		hs.Headers = append(hs.Headers, fcHeader{Key: h.Key, Value: h.Value})
+		hs.Headers = append(hs.Headers, fcHeader(h))
 	}
 	return fcData{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp,
 		Headers: hs, Key: key, Value: value}, nil
