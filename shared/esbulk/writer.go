@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/config"
 )
@@ -27,9 +27,11 @@ var ErrInvalidConfig = errors.New("invalid bulk writer configuration")
 // config.LoadBulk (the same constants), so a Config with only Client set
 // behaves like an unconfigured deployment.
 type Config struct {
-	// Client sends the requests. Build it with esclient.New, which turns the
-	// client's own retries off: the Writer retries, per item.
-	Client *elasticsearch.Client
+	// Client sends the requests: an estransport.Transport, which makes one
+	// attempt per request (the Writer retries, per item), or any other
+	// esapi.Transport such as a *elasticsearch.Client built with its own
+	// retries off.
+	Client esapi.Transport
 	// MaxBytes bounds a request body (default 5 MiB). A single action larger
 	// than MaxBytes is sent alone rather than refused.
 	MaxBytes int
@@ -150,7 +152,7 @@ func New(cfg Config) (*Writer, error) {
 
 // NewFromSettings returns a Writer for the settings config.LoadBulk read.
 // A RETRY_MAX or DEADLINE_MARGIN of 0 means none, as the variables say.
-func NewFromSettings(c *elasticsearch.Client, b config.Bulk, log *slog.Logger) (*Writer, error) {
+func NewFromSettings(c esapi.Transport, b config.Bulk, log *slog.Logger) (*Writer, error) {
 	cfg := Config{
 		Client: c, MaxBytes: b.MaxBytes, MaxDocs: b.MaxDocs, Concurrency: b.Concurrency,
 		RetryMax: b.RetryMax, BackoffInitial: b.BackoffInitial, BackoffMax: b.BackoffMax,

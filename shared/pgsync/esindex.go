@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
-	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 )
 
 // scrollKeepAlive is how long Elasticsearch keeps the scroll context between
@@ -37,7 +36,7 @@ type filterFields struct{ table, schema, database string }
 
 // esIndex is the synced index and the client that reaches it.
 type esIndex struct {
-	es   *elasticsearch.Client
+	es   esapi.Transport
 	name string
 }
 
@@ -54,7 +53,7 @@ func (x esIndex) do(ctx context.Context, what string, req esapi.Request) (int, [
 		return res.StatusCode, nil, fmt.Errorf("%s: reading the answer: %w", what, err)
 	}
 	if res.StatusCode >= 300 {
-		return res.StatusCode, body, fmt.Errorf("%s: %d %s", what, res.StatusCode, esclient.ErrorSummary(body))
+		return res.StatusCode, body, fmt.Errorf("%s: %d %s", what, res.StatusCode, estransport.ErrorSummary(body))
 	}
 	return res.StatusCode, body, nil
 }

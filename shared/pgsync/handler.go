@@ -15,12 +15,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
-	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 )
 
 // ErrSyncFailed is returned with a job that ended in status error, so the
@@ -36,7 +36,7 @@ var ErrNearDeadline = errors.New("stopped before the invocation deadline; nothin
 type Handler struct {
 	cfg      config.PGSync
 	cc       *pgx.ConnConfig
-	es       *elasticsearch.Client
+	es       esapi.Transport
 	bulk     *esbulk.Writer
 	log      *slog.Logger
 	hostname string
@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg config.PGSync, log *slog.Logger) (*Handler, f
 	if err != nil {
 		return nil, nil, err
 	}
-	es, err := esclient.New(cfg.Elasticsearch)
+	es, err := estransport.New(cfg.Elasticsearch)
 	if err != nil {
 		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)
 	}
@@ -65,9 +65,7 @@ func Open(ctx context.Context, cfg config.PGSync, log *slog.Logger) (*Handler, f
 	host, _ := os.Hostname()
 	h := &Handler{cfg: cfg, cc: cc, es: es, bulk: bulk, log: log, hostname: host}
 	closeFn := func() error {
-		if t, ok := es.Transport.(interface{ CloseIdleConnections() }); ok {
-			t.CloseIdleConnections()
-		}
+		es.CloseIdleConnections()
 		return nil
 	}
 	return h, closeFn, nil

@@ -10,7 +10,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
-	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 )
@@ -28,15 +28,11 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	tr, err := esclient.NewTransport(cfg.Elasticsearch)
+	tr, err := estransport.New(cfg.Elasticsearch)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	es, err := esclient.NewWithTransport(cfg.Elasticsearch, tr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	w, err := esbulk.NewFromSettings(es, cfg.Bulk, log)
+	w, err := esbulk.NewFromSettings(tr, cfg.Bulk, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -58,9 +54,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 	}
 	closeFn := func() error {
 		err := closeDLQ(dlq)
-		// The client's Close does not drop pooled connections; a graceful
-		// server shutdown on the other side (esnode in the dev stack) would
-		// wait for them, and a self-hosted process would leave sockets open.
+		// A graceful server shutdown on the other side (esnode in the dev
+		// stack) would wait for pooled connections, and a self-hosted
+		// process would leave sockets open.
 		tr.CloseIdleConnections()
 		return err
 	}

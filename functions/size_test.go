@@ -1,0 +1,65 @@
+package functions
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/esconnect/esconnect/shared/platform/platformtest"
+)
+
+// maxBinaryBytes is the budget of a stripped linux/arm64 bootstrap: small
+// binaries start faster (Lambda and FC read the whole zip at cold start).
+const maxBinaryBytes = 15_000_000
+
+// esRoot is go-elasticsearch's root package. Its NewClient builds a closure
+// for every API of esapi and it imports the typed API: linking it costs the
+// functions several megabytes they never call (see estransport).
+const esRoot = "github.com/elastic/go-elasticsearch/v8"
+
+var functionPackages = []string{
+	"github.com/esconnect/esconnect/functions/kafka-es-sink",
+	"github.com/esconnect/esconnect/functions/pg-es-sync",
+}
+
+// deps lists the packages pkg links for linux/arm64 with the build tags of
+// the Makefile.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+func TestFunctionsDoNotLinkTheFullClient(t *testing.T) {
+	for _, pkg := range functionPackages {
+		t.Run(pkg[strings.LastIndexByte(pkg, '/')+1:], func(t *testing.T) {
+			for _, d := range deps(t, pkg) {
+				if d == esRoot || strings.Contains(d, "/typedapi") {
+					t.Errorf("%s links %s", pkg, d)
+				}
+			}
+		})
+	}
+}
+
+func TestBinarySize(t *testing.T) {
+	for _, pkg := range functionPackages {
+		t.Run(pkg[strings.LastIndexByte(pkg, '/')+1:], func(t *testing.T) {
+			bin := platformtest.BuildFor(t, pkg, "arm64")
+			fi, err := os.Stat(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("linux/arm64 bootstrap: %d bytes", fi.Size())
+			if fi.Size() > maxBinaryBytes {
+				t.Fatalf("bootstrap is %d bytes, budget %d", fi.Size(), maxBinaryBytes)
+			}
+		})
+	}
+}
