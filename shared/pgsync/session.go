@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,9 +60,10 @@ func lockKey(database, index string) int64 {
 // for the whole run and one REPEATABLE READ READ ONLY transaction, so every
 // table is read from the same snapshot.
 type session struct {
-	conn  *pgx.Conn
-	key   int64
-	types *typeResolver
+	conn   *pgx.Conn
+	key    int64
+	locked bool
+	types  *typeResolver
 }
 
 // openSession connects, takes the lock (ErrLocked when another sync has it)
@@ -81,6 +83,7 @@ func openSession(ctx context.Context, cc *pgx.ConnConfig, key int64) (*session, 
 		s.close(ctx)
 		return nil, ErrLocked
 	}
+	s.locked = true
 	if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("opening the snapshot: %w", err)
@@ -91,6 +94,27 @@ func openSession(ctx context.Context, cc *pgx.ConnConfig, key int64) (*session, 
 // close ends the snapshot and the connection. Closing the connection also
 // releases the session-level advisory lock, and the server rolls back the
 // read-only transaction; nothing needs undoing on an error path.
+//
+// It ends the snapshot and releases the lock explicitly before closing. Closing
+// the connection alone releases the lock only when the server's backend has
+// exited, which happens after Close returns: the next sync of the same index
+// (the next schedule, a platform retry) could then still find the lock held
+// and end as skipped although this one had finished.
 func (s *session) close(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, sessionCloseTimeout)
+	defer cancel()
+	if !s.conn.IsClosed() {
+		// ROLLBACK also clears a transaction left aborted by a failed read;
+		// outside a transaction it is only a warning.
+		_, _ = s.conn.Exec(ctx, "ROLLBACK")
+		if s.locked {
+			_, _ = s.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", s.key)
+		}
+	}
 	_ = s.conn.Close(ctx)
 }
+
+// sessionCloseTimeout bounds the unlock and close of a session whose server
+// stopped answering; the server releases the lock itself once the connection
+// is gone.
+const sessionCloseTimeout = 5 * time.Second

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/jackc/pgx/v5"
 )
 
 // TestConnConfigTLS checks that PG_SSLMODE and PG_SSLROOTCERT reach the
@@ -88,4 +89,34 @@ func writeTestCA(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestSessionCloseReleasesLock: once close returns, another connection can
+// take the lock at once. Closing the connection alone leaves the release to
+// the server backend's exit, after Close has returned, and the next scheduled
+// sync of the same index could then end as skipped.
+func TestSessionCloseReleasesLock(t *testing.T) {
+	cc, err := pgx.ParseConfig(pgTestURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := pgConnect(t)
+	key := lockKey("test", "lock-release-"+t.Name())
+	for i := range 20 {
+		sess, err := openSession(t.Context(), cc, key)
+		if err != nil {
+			t.Fatalf("round %d: open: %v", i, err)
+		}
+		sess.close(t.Context())
+		var got bool
+		if err := other.QueryRow(t.Context(), "SELECT pg_try_advisory_lock($1)", key).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !got {
+			t.Fatalf("round %d: the lock was still held after close returned", i)
+		}
+		if _, err := other.Exec(t.Context(), "SELECT pg_advisory_unlock($1)", key); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -49,6 +49,9 @@ func (h *Handler) Sync(ctx context.Context, trigger string, progress func(Progre
 	defer sess.close(context.WithoutCancel(ctx))
 
 	if err := h.writeJob(runCtx, &job); err != nil {
+		// The job index cannot be written, so the record stays unwritten;
+		// the returned job still says how the run ended.
+		job.finish(StatusError, err, time.Now().UTC())
 		return job, fmt.Errorf("%w: %w", ErrSyncFailed, err)
 	}
 	log.Info("sync started", "database", h.cfg.Database, "schema", h.cfg.Schema)
