@@ -55,7 +55,7 @@ func TestDevstackCommand(t *testing.T) {
 	if len(parts) != 2+devstack.DefaultPartitions {
 		t.Fatalf("got %d partitions, want %d", len(parts), 2+devstack.DefaultPartitions)
 	}
-	w := &kafka.Writer{Addr: kafka.TCP(info.KafkaBrokers[0]), Topic: "orders"}
+	w := &kafka.Writer{Addr: kafka.TCP(info.KafkaBrokers[0]), Topic: "orders", RequiredAcks: kafka.RequireAll}
 	if err := w.WriteMessages(t.Context(), kafka.Message{Value: []byte("x")}); err != nil {
 		t.Fatalf("produce: %v", err)
 	}

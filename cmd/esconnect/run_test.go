@@ -25,7 +25,9 @@ import (
 
 func produceValues(t *testing.T, broker, topic string, from, n int) {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(broker), Topic: topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond}
+	w := &kafka.Writer{Addr: kafka.TCP(broker), Topic: topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond,
+		// kafka-go defaults to fire-and-forget; the tests read what they produced.
+		RequiredAcks: kafka.RequireAll}
 	defer w.Close()
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {

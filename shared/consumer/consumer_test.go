@@ -101,7 +101,9 @@ func startBroker(t *testing.T, topic string, partitions int) string {
 
 func produce(t *testing.T, addr, topic string, from, n int) {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(addr), Topic: topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond}
+	w := &kafka.Writer{Addr: kafka.TCP(addr), Topic: topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond,
+		// kafka-go defaults to fire-and-forget; the tests read what they produced.
+		RequiredAcks: kafka.RequireAll}
 	defer w.Close()
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
