@@ -13,6 +13,8 @@
 // table, with reasons, is in docs/elasticsearch.md.
 package esbulk
 
+import "net/http"
+
 // Op is a bulk operation type.
 type Op uint8
 
@@ -87,4 +89,19 @@ type ItemError struct {
 
 func (e *ItemError) Error() string {
 	return e.Type + ": " + e.Reason
+}
+
+// Forbidden reports a refusal of the credentials or of their privileges:
+// a 401, or a 403 other than a cluster block (security_exception from a key
+// that lacks a privilege, or a proxy's 403). Such a failure is not the
+// document's fault and would hit every document alike, so it is neither
+// retried nor a reason to dead-letter the record; Write's error wraps
+// ErrForbidden when an action got one.
+func (e *ItemError) Forbidden() bool {
+	return e.Status == http.StatusUnauthorized || (e.Status == http.StatusForbidden && e.Type != typeClusterBlock)
+}
+
+// Is makes errors.Is(err, ErrForbidden) true for a forbidden ItemError.
+func (e *ItemError) Is(target error) bool {
+	return target == ErrForbidden && e.Forbidden()
 }

@@ -19,7 +19,16 @@ const (
 const (
 	typeRejected       = "es_rejected_execution_exception"
 	typeCircuitBreaker = "circuit_breaking_exception"
+	// typeClusterBlock is a 403 for a write block: index.blocks.write or
+	// read_only_allow_delete, which Elasticsearch sets on its own when a
+	// disk passes the flood-stage watermark and lifts once space is freed.
+	typeClusterBlock = "cluster_block_exception"
 )
+
+// retriableType reports error types that are transient whatever the status.
+func retriableType(typ string) bool {
+	return typ == typeRejected || typ == typeCircuitBreaker || typ == typeClusterBlock
+}
 
 // classifyItem decides the fate of one answered item.
 //
@@ -31,7 +40,7 @@ const (
 // caller to interpret (often "already done"), so retrying would only repeat
 // the same answer.
 func classifyItem(a *Action, it *itemResult) verdict {
-	if it.Error != nil && (it.Error.Type == typeRejected || it.Error.Type == typeCircuitBreaker) {
+	if it.Error != nil && retriableType(it.Error.Type) {
 		return retriable
 	}
 	switch {
@@ -64,12 +73,13 @@ func retriableStatus(status int) bool {
 	return false
 }
 
-// retriableRequestStatus reports whole-request answers worth retrying: 429
-// and every 5xx, which come from the node or a proxy in front of it being
-// overloaded, restarting or failing over. The other 4xx (bad credentials,
-// missing privileges, a malformed request) would fail the same way again.
-func retriableRequestStatus(status int) bool {
-	return status == http.StatusTooManyRequests || status >= 500
+// retriableRequest reports whole-request answers worth retrying: 429 and
+// every 5xx, which come from the node or a proxy in front of it being
+// overloaded, restarting or failing over, and a cluster block. The other
+// 4xx (bad credentials, missing privileges, a malformed request) would fail
+// the same way again.
+func retriableRequest(status int, typ string) bool {
+	return status == http.StatusTooManyRequests || status >= 500 || retriableType(typ)
 }
 
 // backoff returns the wait before retry round n (0 for the first retry):

@@ -1,6 +1,7 @@
 package esbulk
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -35,7 +36,8 @@ func TestClassifyItem(t *testing.T) {
 		{"504", Action{Op: OpIndex}, itemResult{Status: 504}, retriable},
 		{"500 script failure", update, itemResult{Status: 500, Error: errOf("script_exception")}, permanent},
 		{"413 single document", Action{Op: OpIndex}, itemResult{Status: 413}, permanent},
-		{"403 write block", Action{Op: OpIndex}, itemResult{Status: 403, Error: errOf("cluster_block_exception")}, permanent},
+		{"403 write block", Action{Op: OpIndex}, itemResult{Status: 403, Error: errOf("cluster_block_exception")}, retriable},
+		{"403 missing privilege", Action{Op: OpIndex}, itemResult{Status: 403, Error: errOf("security_exception")}, permanent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,13 +48,50 @@ func TestClassifyItem(t *testing.T) {
 	}
 }
 
-func TestRetriableRequestStatus(t *testing.T) {
-	for status, want := range map[int]bool{
-		400: false, 401: false, 403: false, 404: false, 413: false,
-		429: true, 500: true, 502: true, 503: true, 504: true,
-	} {
-		if got := retriableRequestStatus(status); got != want {
-			t.Errorf("retriableRequestStatus(%d) = %t, want %t", status, got, want)
+func TestRetriableRequest(t *testing.T) {
+	tests := []struct {
+		status int
+		typ    string
+		want   bool
+	}{
+		{400, "illegal_argument_exception", false},
+		{401, "security_exception", false},
+		{403, "security_exception", false},
+		{403, "http_403", false},
+		{403, typeClusterBlock, true},
+		{404, "index_not_found_exception", false},
+		{413, "http_413", false},
+		{429, typeRejected, true},
+		{500, "http_500", true},
+		{502, "http_502", true},
+		{503, "unavailable_shards_exception", true},
+		{504, "http_504", true},
+	}
+	for _, tt := range tests {
+		if got := retriableRequest(tt.status, tt.typ); got != tt.want {
+			t.Errorf("retriableRequest(%d, %s) = %t, want %t", tt.status, tt.typ, got, tt.want)
+		}
+	}
+}
+
+func TestForbidden(t *testing.T) {
+	tests := []struct {
+		err  ItemError
+		want bool
+	}{
+		{ItemError{Status: 403, Type: "security_exception"}, true},
+		{ItemError{Status: 401, Type: "security_exception"}, true},
+		{ItemError{Status: 403, Type: "http_403"}, true},
+		{ItemError{Status: 403, Type: typeClusterBlock, Retriable: true}, false},
+		{ItemError{Status: 400, Type: "document_parsing_exception"}, false},
+		{ItemError{Status: 429, Type: typeRejected, Retriable: true}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Forbidden(); got != tt.want {
+			t.Errorf("%d %s: Forbidden = %t, want %t", tt.err.Status, tt.err.Type, got, tt.want)
+		}
+		if got := errors.Is(&tt.err, ErrForbidden); got != tt.want {
+			t.Errorf("%d %s: errors.Is(ErrForbidden) = %t, want %t", tt.err.Status, tt.err.Type, got, tt.want)
 		}
 	}
 }

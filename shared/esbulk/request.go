@@ -101,7 +101,7 @@ func (s *sender) send(ctx context.Context, idx []int) {
 			Status: res.StatusCode, Type: typ, Reason: reason,
 			// A 413 for a single action is that document being larger than
 			// the node accepts: permanent.
-			Retriable: retriableRequestStatus(res.StatusCode),
+			Retriable: retriableRequest(res.StatusCode, typ),
 		})
 	default:
 		if cap(s.items) < len(idx) {

@@ -27,7 +27,10 @@ const (
 // in their Outcome and do not make Write fail: the caller decides what a
 // rejected document means. Write returns an error wrapping ErrIncomplete
 // (and ctx's error when ctx ended) only when some actions are still
-// unresolved; the Report is complete in every case.
+// unresolved, and one wrapping ErrForbidden when Elasticsearch refused some
+// actions for the credentials or their privileges (those are not retried:
+// another attempt with the same key gets the same answer); the Report is
+// complete in every case.
 func (w *Writer) Write(ctx context.Context, actions []Action) (Report, error) {
 	start := time.Now()
 	rep := Report{Outcomes: make([]Outcome, len(actions))}
@@ -61,8 +64,9 @@ func (w *Writer) Write(ctx context.Context, actions []Action) (Report, error) {
 
 	unresolved := w.tally(&rep)
 	rep.Took = time.Since(start)
+	forbidden := forbiddenError(rep.Outcomes)
 	if unresolved == 0 {
-		return rep, nil
+		return rep, forbidden
 	}
 	cause := "retry budget exhausted"
 	if last != nil {
@@ -73,10 +77,33 @@ func (w *Writer) Write(ctx context.Context, actions []Action) (Report, error) {
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%w: %w", err, ctx.Err())
 	}
+	if forbidden != nil {
+		err = errors.Join(forbidden, err)
+	}
 	w.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "bulk write incomplete",
 		slog.Int("unresolved", unresolved), slog.Int("actions", len(actions)),
 		slog.Int("requests", rep.Requests), slog.String("last_failure", cause))
 	return rep, err
+}
+
+// forbiddenError returns an error wrapping ErrForbidden that names the
+// first refusal, or nil when no action was refused for its credentials.
+func forbiddenError(outcomes []Outcome) error {
+	n := 0
+	var first *ItemError
+	for i := range outcomes {
+		if e := outcomes[i].Err; e != nil && e.Forbidden() {
+			n++
+			if first == nil {
+				first = e
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %d of %d actions refused (status %d, %s): grant the privileges listed in docs/security.md",
+		ErrForbidden, n, len(outcomes), first.Status, first.Error())
 }
 
 // budget derives the context requests run under: it ends DeadlineMargin

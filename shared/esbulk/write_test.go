@@ -13,36 +13,44 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
-	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
 
-// node starts an esnode and returns it with a client built the way the
-// functions build theirs (esclient.New: one attempt per request).
-func node(t *testing.T, opts esnode.Options) (*esnode.Server, *elasticsearch.Client) {
+// conn is how a test reaches a node: the transport the functions build
+// (estransport.New: one attempt per request) for the writer, and a
+// go-elasticsearch client for reading back what was stored.
+type conn struct {
+	*elasticsearch.Client
+	tr *estransport.Transport
+}
+
+// node starts an esnode and returns it with a conn to it; cfg's non-zero
+// fields (credentials, compression) are used for the writer's transport.
+func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esnode.Server, conn) {
 	t.Helper()
 	srv := esnodetest.Start(t, opts)
-	cfg := config.Elasticsearch{URLs: []string{srv.URL}, RequestTimeout: 10 * time.Second}
-	tr, err := esclient.NewTransport(cfg)
+	var ec config.Elasticsearch
+	if len(cfg) > 0 {
+		ec = cfg[0]
+	}
+	ec.URLs, ec.RequestTimeout = []string{srv.URL}, 10*time.Second
+	tr, err := estransport.New(ec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Cleanups run last-in first-out: idle connections close before the
-	// node shuts down, which would otherwise wait for them.
+	// node shuts down.
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := esclient.NewWithTransport(cfg, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c
+	return srv, conn{Client: esnodetest.Client(t, srv), tr: tr}
 }
 
 // writer returns a Writer with short backoffs so retry tests run fast;
 // cfg's non-zero fields override.
-func writer(t *testing.T, c *elasticsearch.Client, cfg esbulk.Config) *esbulk.Writer {
+func writer(t *testing.T, c conn, cfg esbulk.Config) *esbulk.Writer {
 	t.Helper()
-	cfg.Client = c
+	cfg.Client = c.tr
 	if cfg.BackoffInitial == 0 {
 		cfg.BackoffInitial = time.Millisecond
 	}
@@ -69,10 +77,10 @@ func docs(index string, n, size int) []esbulk.Action {
 	return out
 }
 
-func count(t *testing.T, c *elasticsearch.Client, index string) int {
+func count(t *testing.T, c conn, index string) int {
 	t.Helper()
-	esnodetest.Refresh(t, c, index)
-	return esnodetest.Count(t, c, index)
+	esnodetest.Refresh(t, c.Client, index)
+	return esnodetest.Count(t, c.Client, index)
 }
 
 func TestWriteSplitsRequests(t *testing.T) {
@@ -183,7 +191,7 @@ func TestWriteOutcomes(t *testing.T) {
 	if rep.Retries != 0 || rep.Requests != 1 {
 		t.Errorf("requests %d retries %d, want 1 and 0", rep.Requests, rep.Retries)
 	}
-	if got := esnodetest.Source(t, c, ix, "existing"); got["n"] != 5.0 {
+	if got := esnodetest.Source(t, c.Client, ix, "existing"); got["n"] != 5.0 {
 		t.Errorf("existing = %v, want n=5", got)
 	}
 }
@@ -448,7 +456,7 @@ func TestWriteRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No explicit refresh: the bulk request's refresh=true made them visible.
-	if got := esnodetest.Count(t, c, "fresh"); got != 3 {
+	if got := esnodetest.Count(t, c.Client, "fresh"); got != 3 {
 		t.Errorf("count = %d, want 3 visible without a refresh", got)
 	}
 }

@@ -20,6 +20,13 @@ import (
 // succeeded; Report.Unresolved lists the others.
 var ErrIncomplete = errors.New("bulk write incomplete")
 
+// ErrForbidden is wrapped by Write's error when Elasticsearch refused some
+// actions for the credentials or their privileges (401, or 403
+// security_exception): a configuration problem of the deployment, not of
+// the documents, so the caller must fail rather than dead-letter them.
+// errors.Is also matches the actions' *ItemError (see ItemError.Forbidden).
+var ErrForbidden = errors.New("elasticsearch refused the credentials or their privileges")
+
 // ErrInvalidConfig is wrapped by New for a configuration it cannot use.
 var ErrInvalidConfig = errors.New("invalid bulk writer configuration")
 

@@ -43,9 +43,14 @@ type syncEnv struct {
 // advisory lock of concurrent test runs never collides.
 func newSyncEnv(t *testing.T, opts esnode.Options, setup string, edit func(*config.PGSync)) *syncEnv {
 	t.Helper()
+	return newSyncEnvOn(t, esnodetest.Start(t, opts), setup, edit)
+}
+
+// newSyncEnvOn is newSyncEnv with the node given, for tests that steer it.
+func newSyncEnvOn(t *testing.T, srv *esnode.Server, setup string, edit func(*config.PGSync)) *syncEnv {
+	t.Helper()
 	conn := pgConnect(t)
 	schema := testSchema(t, conn, setup)
-	srv := esnodetest.Start(t, opts)
 	env := config.FromMap(map[string]string{"ES_URL": srv.URL, "RETRY_MAX": "2", "RETRY_BACKOFF_INITIAL": "10ms"})
 	cfg := testConfig(schema)
 	cfg.Index = strings.ReplaceAll(schema, "_", "-")

@@ -37,6 +37,12 @@ var (
 	// ErrOverflowFetch reports that overflow records could not be read from
 	// Kafka for a reason that may pass (broker unreachable).
 	ErrOverflowFetch = errors.New("overflow records not fetched")
+	// ErrForbidden reports records Elasticsearch refused for the
+	// credentials or their privileges (401, 403 security_exception); the
+	// error wraps ErrUnconfirmed too. It is esbulk.ErrForbidden: a
+	// deployment problem, so the records are neither dead-lettered, skipped
+	// nor handed back, whatever ON_FAILURE says.
+	ErrForbidden = esbulk.ErrForbidden
 )
 
 // Error types of failures that never reached Elasticsearch.
@@ -46,15 +52,7 @@ const (
 	TypeOverflowGone  = "overflow_gone"
 	versionConflict   = "version_conflict_engine_exception"
 	versionTypeExtern = "external"
-	securityException = "security_exception"
 )
-
-// refusedCredentials reports a failure that comes from who is writing rather
-// than from what is written: unknown or expired credentials (401), or
-// credentials without the privilege to write there (403 security_exception).
-func refusedCredentials(e *esbulk.ItemError) bool {
-	return e.Status == http.StatusUnauthorized || (e.Status == http.StatusForbidden && e.Type == securityException)
-}
 
 // writeStats is what the handler reports of the bulk writer's work.
 type writeStats struct {
@@ -140,7 +138,7 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 	permanent = append(permanent, bt.failed...)
 	actions := bt.actions
 
-	var unconfirmed []pending
+	var unconfirmed, forbidden []pending
 	if len(actions) > 0 {
 		outcomes, st, werr := h.p.write(ctx, actions)
 		res.BulkRequests, res.Retries = st.requests, st.retries
@@ -167,10 +165,12 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 				// document we want to keep.
 				res.Noop++
 				res.Indexed++
-			case o.Err.Retriable || refusedCredentials(o.Err):
-				// Refused credentials are not the record's fault: dead-
-				// lettering or skipping would drain the stream out of
-				// Elasticsearch until the credentials are fixed.
+			case o.Err.Forbidden():
+				// Refused credentials or privileges are not the record's
+				// fault: dead-lettering or skipping would drain the stream
+				// out of Elasticsearch until the key is fixed.
+				forbidden = append(forbidden, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
+			case o.Err.Retriable:
 				unconfirmed = append(unconfirmed, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
 			default:
 				permanent = append(permanent, pending{rec: r, typ: o.Err.Type, reason: o.Err.Reason, status: o.Err.Status})
@@ -183,18 +183,31 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 	// somewhere":
 	//  1. The bulk write above has returned, so every indexed record is
 	//     acknowledged by Elasticsearch, and every permanent failure is known.
-	//  2. If some records are unconfirmed (retry budget or deadline ran out)
+	//  2. If Elasticsearch refused the credentials or privileges for some
+	//     records, return an error naming that, before writing any dead
+	//     letter: the records are fine, the deployment is not, and the
+	//     platform's re-delivery after the fix stores them. Handing them back
+	//     in a partial batch response would only hide the cause.
+	//  3. If some records are unconfirmed (retry budget or deadline ran out)
 	//     and they cannot be handed back individually, return an error now,
 	//     before writing any dead letter: the platform re-delivers the whole
 	//     batch, the indexed records are rewritten harmlessly under the same
 	//     ids, and the permanent failures are dead-lettered on that attempt -
 	//     writing them now too would only duplicate them on a Kafka target.
-	//  3. Otherwise publish the dead letters and wait for the target's
+	//  4. Otherwise publish the dead letters and wait for the target's
 	//     acknowledgement (acks=all, or Elasticsearch's bulk answer).
-	//  4. Only then return success. If the target failed, return an error
+	//  5. Only then return success. If the target failed, return an error
 	//     (or hand the records back in the partial batch response), so a
 	//     record is never acknowledged to the platform while it exists only
 	//     in this function's memory.
+	if len(forbidden) > 0 {
+		for _, p := range append(forbidden, unconfirmed...) {
+			res.Failures = append(res.Failures, p.failure(OutcomeFailed))
+		}
+		first := forbidden[0]
+		return h.finish(ctx, start, res, fmt.Errorf("%w: %w: %d of %d records refused, first %s: %d %s: %s; nothing was dead-lettered",
+			ErrForbidden, ErrUnconfirmed, len(forbidden), res.Received, first.where(), first.status, first.typ, first.reason))
+	}
 	if len(unconfirmed) > 0 && !partial {
 		for _, u := range unconfirmed {
 			res.Failures = append(res.Failures, u.failure(OutcomeFailed))
