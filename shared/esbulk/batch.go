@@ -1,122 +1,206 @@
 package esbulk
 
 import (
-	"bytes"
+	"errors"
 	"io"
 	"sync"
-	"sync/atomic"
 )
 
-// maxPooledBuffer keeps an unusually large batch's buffer from staying
-// pinned in the pool for the life of the process.
-const maxPooledBuffer = 32 << 20
+// maxPooledBuffer keeps an unusually large batch's buffer of action lines
+// from staying pinned in the pool for the life of the process.
+const maxPooledBuffer = 4 << 20
 
-var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 256<<10)
+var metaPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 64<<10)
 	return &b
 }}
 
-// span is an action's encoded lines within batch.enc.
+// span is an action's line within batch.meta.
 type span struct{ start, end int }
 
-// batch is the encoded form of one Write's actions. Every valid action is
-// encoded once, up front; requests (first attempts and retries alike) are
-// assembled from these spans, so a retry never re-encodes.
+// batch is the encoded form of one Write's actions. Only the action lines
+// are encoded, once, up front, into one buffer sized from the actions;
+// the source lines are the actions' own Body slices, which request bodies
+// read in place. A request body is therefore never a second copy of the
+// documents: for a 6 MB event that copy (plus the garbage of growing it)
+// was most of the handler's peak heap. Requests, first attempts and
+// retries alike, are assembled from these pieces, so a retry never
+// re-encodes or copies.
 type batch struct {
 	actions []Action
 	buf     *[]byte
-	enc     []byte
+	meta    []byte
 	spans   []span
-	// open counts request bodies the HTTP transport may still read. The
-	// transport is allowed to read a body after RoundTrip returned (a
-	// response can arrive while the body is still being written), so the
-	// buffer goes back to the pool only when every body was read to the
-	// end or closed; otherwise it is left to the garbage collector.
-	open atomic.Int64
+	// fixed holds, for the rare body with a raw newline, a copy with the
+	// newlines flattened (see AppendAction); nil while no body needs one.
+	// The caller's Body is never modified.
+	fixed map[int][]byte
 }
 
-// newBatch encodes the valid actions and records an error outcome for the
-// invalid ones; it returns the indexes to send.
+// newBatch encodes the action lines of the valid actions and records an
+// error outcome for the invalid ones; it returns the indexes to send.
 func newBatch(actions []Action, outcomes []Outcome) (*batch, []int) {
-	b := &batch{actions: actions, buf: bufPool.Get().(*[]byte), spans: make([]span, len(actions))}
-	enc := (*b.buf)[:0]
+	need := 0
+	for i := range actions {
+		need += metaLen(&actions[i])
+	}
+	b := &batch{actions: actions, buf: metaPool.Get().(*[]byte), spans: make([]span, len(actions))}
+	if cap(*b.buf) < need {
+		*b.buf = make([]byte, 0, need)
+	}
+	meta := (*b.buf)[:0]
 	pending := make([]int, 0, len(actions))
 	for i := range actions {
-		outcomes[i].ID = actions[i].ID
-		if err := check(&actions[i]); err != nil {
+		a := &actions[i]
+		outcomes[i].ID = a.ID
+		if err := check(a); err != nil {
 			outcomes[i].Err = err
 			continue
 		}
-		start := len(enc)
-		enc = AppendAction(enc, &actions[i])
-		b.spans[i] = span{start, len(enc)}
+		start := len(meta)
+		meta = appendMeta(meta, a)
+		b.spans[i] = span{start, len(meta)}
+		if a.Op != OpDelete && hasNewline(a.Body) {
+			if b.fixed == nil {
+				b.fixed = make(map[int][]byte)
+			}
+			f := append([]byte(nil), a.Body...)
+			flattenNewlines(f)
+			b.fixed[i] = f
+		}
 		pending = append(pending, i)
 	}
-	b.enc = enc
-	*b.buf = enc
+	b.meta = meta
+	*b.buf = meta
 	return b, pending
 }
 
-// size is the encoded size of action i.
-func (b *batch) size(i int) int { return b.spans[i].end - b.spans[i].start }
+// line returns action i's action line.
+func (b *batch) line(i int) []byte { return b.meta[b.spans[i].start:b.spans[i].end] }
 
-// release returns the buffer to the pool when no transport can still read it.
+// source returns action i's source line without its newline; nil for a
+// delete, which has none.
+func (b *batch) source(i int) []byte {
+	if b.actions[i].Op == OpDelete {
+		return nil
+	}
+	if f, ok := b.fixed[i]; ok {
+		return f
+	}
+	return b.actions[i].Body
+}
+
+// size is the encoded size of action i: its lines and their newlines.
+func (b *batch) size(i int) int {
+	n := b.spans[i].end - b.spans[i].start
+	if b.actions[i].Op != OpDelete {
+		n += len(b.source(i)) + 1
+	}
+	return n
+}
+
+// release returns the buffer of action lines to the pool. Every request
+// body of the batch must be closed by then (send closes each one before it
+// returns), so no transport can still read it.
 func (b *batch) release() {
-	if b.open.Load() != 0 || cap(b.enc) > maxPooledBuffer {
+	if cap(b.meta) > maxPooledBuffer {
 		return
 	}
-	*b.buf = b.enc[:0]
-	bufPool.Put(b.buf)
+	*b.buf = b.meta[:0]
+	metaPool.Put(b.buf)
 }
 
-// body returns the request body for actions idx (in increasing order). A run
-// of consecutive actions, the usual first attempt, is a slice of the
-// encoded batch; a retry of scattered items is copied together.
+// body returns the request body for actions idx (in increasing order).
 func (b *batch) body(idx []int) *body {
-	first, last := idx[0], idx[len(idx)-1]
-	var data []byte
-	if last-first == len(idx)-1 {
-		data = b.enc[b.spans[first].start:b.spans[last].end]
-	} else {
-		n := 0
-		for _, i := range idx {
-			n += b.size(i)
-		}
-		data = make([]byte, 0, n)
-		for _, i := range idx {
-			data = append(data, b.enc[b.spans[i].start:b.spans[i].end]...)
-		}
+	n := 0
+	for _, i := range idx {
+		n += b.size(i)
 	}
-	b.open.Add(1)
-	return &body{batch: b, r: bytes.NewReader(data), n: len(data)}
+	return &body{b: b, idx: idx, n: n}
 }
 
-// body is a request body that tells its batch when the transport is done
-// with it.
+// errBodyClosed is what a read of a request body gets after its request
+// ended.
+var errBodyClosed = errors.New("esbulk: request body read after the request ended")
+
+// newline ends each source line.
+var newline = []byte{'\n'}
+
+// body is a request body that reads the batch's action lines and the
+// callers' document bodies in place.
+//
+// net/http may go on reading a request body after RoundTrip returned (an
+// answer can arrive while the body is still being written, a 413 for
+// instance), and the documents belong to the caller, who may reuse their
+// memory once Write returns. So send closes every body before it returns,
+// and Close, under the same lock as Read, ends reading for good: after
+// Close returns, no byte of the caller's memory is read again. A transport
+// still writing then fails that write on a connection whose answer was
+// already taken, and drops the connection.
 type body struct {
-	batch *batch
-	r     *bytes.Reader
-	n     int
-	done  atomic.Bool
+	b   *batch
+	idx []int
+	n   int
+
+	mu     sync.Mutex
+	closed bool
+	k      int // position in idx
+	part   int // 0: action line, 1: source line, 2: its newline
+	off    int // offset within the part
+}
+
+// segment returns the part being read.
+func (bd *body) segment() []byte {
+	i := bd.idx[bd.k]
+	switch bd.part {
+	case 0:
+		return bd.b.line(i)
+	case 1:
+		return bd.b.source(i)
+	}
+	return newline
+}
+
+// advance moves to the next part, skipping a delete's missing source line.
+func (bd *body) advance() {
+	bd.off = 0
+	bd.part++
+	if bd.part > 2 || (bd.part == 1 && bd.b.actions[bd.idx[bd.k]].Op == OpDelete) {
+		bd.part = 0
+		bd.k++
+	}
 }
 
 func (bd *body) Read(p []byte) (int, error) {
-	n, err := bd.r.Read(p)
-	if err == io.EOF {
-		bd.finish()
+	bd.mu.Lock()
+	defer bd.mu.Unlock()
+	if bd.closed {
+		return 0, errBodyClosed
 	}
-	return n, err
+	n := 0
+	for n < len(p) && bd.k < len(bd.idx) {
+		seg := bd.segment()
+		if bd.off == len(seg) {
+			bd.advance()
+			continue
+		}
+		c := copy(p[n:], seg[bd.off:])
+		n += c
+		bd.off += c
+	}
+	if n == 0 && len(p) > 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }
 
+// Close ends reading; it is safe to call more than once and concurrently
+// with Read.
 func (bd *body) Close() error {
-	bd.finish()
+	bd.mu.Lock()
+	bd.closed = true
+	bd.mu.Unlock()
 	return nil
-}
-
-func (bd *body) finish() {
-	if bd.done.CompareAndSwap(false, true) {
-		bd.batch.open.Add(-1)
-	}
 }
 
 // chunks splits idx into requests of at most maxDocs actions and maxBytes

@@ -1,11 +1,12 @@
 package esbulk
 
 import (
-	"bytes"
+	"errors"
 	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // sized returns an index action whose encoded lines are exactly n bytes.
@@ -72,52 +73,55 @@ func TestNewBatchSkipsInvalid(t *testing.T) {
 		t.Errorf("ids not carried into outcomes: %+v", outcomes)
 	}
 	want := string(AppendAction(AppendAction(nil, &actions[0]), &actions[2]))
-	if string(b.enc) != want {
-		t.Errorf("encoded batch = %q, want %q", b.enc, want)
+	if got, err := io.ReadAll(b.body(pending)); err != nil || string(got) != want {
+		t.Errorf("encoded batch = %q, %v; want %q", got, err, want)
 	}
 }
 
 func TestBatchBody(t *testing.T) {
 	actions := []Action{
 		{Op: OpIndex, Index: "i", ID: "0", Body: []byte(`{"n":0}`)},
-		{Op: OpIndex, Index: "i", ID: "1", Body: []byte(`{"n":1}`)},
+		{Op: OpIndex, Index: "i", ID: "1", Body: []byte("{\"n\":\n1}")},
 		{Op: OpDelete, Index: "i", ID: "2"},
-		{Op: OpIndex, Index: "i", ID: "3", Body: []byte(`{"n":3}`)},
+		{Op: OpUpdate, Index: "i", ID: "3", Body: []byte(`{"doc":{"n":3},"doc_as_upsert":true}`)},
+		{Op: OpDelete, Index: "i", ID: "4"},
 	}
+	bodyOf1 := string(actions[1].Body)
 	b, _ := newBatch(actions, make([]Outcome, len(actions)))
-	for _, idx := range [][]int{{0, 1, 2, 3}, {1, 2}, {0, 3}, {2}, {0, 2, 3}} {
+	for _, idx := range [][]int{{0, 1, 2, 3, 4}, {1, 2}, {0, 3}, {2}, {2, 4}, {0, 2, 3}} {
 		var want []byte
 		for _, i := range idx {
 			want = AppendAction(want, &actions[i])
 		}
-		bd := b.body(idx)
-		got, err := io.ReadAll(bd)
-		if err != nil {
-			t.Fatal(err)
+		// iotest.TestReader reads with buffers of every size, so parts are
+		// cut at every boundary.
+		if err := iotest.TestReader(b.body(idx), want); err != nil {
+			t.Errorf("body(%v): %v", idx, err)
 		}
-		if !bytes.Equal(got, want) || bd.n != len(want) {
-			t.Errorf("body(%v) = %q (n %d), want %q", idx, got, bd.n, want)
+		if bd := b.body(idx); bd.n != len(want) {
+			t.Errorf("body(%v).n = %d, want %d", idx, bd.n, len(want))
 		}
 	}
-	if open := b.open.Load(); open != 0 {
-		t.Errorf("%d bodies still open after being read to the end", open)
+	if string(actions[1].Body) != bodyOf1 {
+		t.Errorf("the caller's body was modified: %q", actions[1].Body)
 	}
 }
 
-func TestBatchReleaseWaitsForBodies(t *testing.T) {
-	actions := []Action{{Op: OpIndex, Index: "i", ID: "0", Body: []byte(`{}`)}}
+// Once closed, a body reads nothing more: the transport must not read the
+// caller's documents after Write returned.
+func TestBodyCloseEndsReading(t *testing.T) {
+	actions := []Action{{Op: OpIndex, Index: "i", ID: "0", Body: []byte(`{"p":"` + strings.Repeat("x", 100) + `"}`)}}
 	b, _ := newBatch(actions, make([]Outcome, 1))
 	bd := b.body([]int{0})
-	if b.open.Load() != 1 {
-		t.Fatalf("open = %d, want 1", b.open.Load())
+	if n, err := bd.Read(make([]byte, 10)); n != 10 || err != nil {
+		t.Fatalf("Read = %d, %v", n, err)
 	}
-	if err := bd.Close(); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := bd.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := bd.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if b.open.Load() != 0 {
-		t.Errorf("open = %d after a double close, want 0", b.open.Load())
+	if n, err := bd.Read(make([]byte, 10)); n != 0 || !errors.Is(err, errBodyClosed) {
+		t.Errorf("Read after Close = %d, %v; want errBodyClosed", n, err)
 	}
 }

@@ -16,6 +16,98 @@ import (
 // Elasticsearch, while a newline left in place would split the source line
 // and shift every later line of the request onto the wrong action.
 func AppendAction(dst []byte, a *Action) []byte {
+	dst = appendMeta(dst, a)
+	if a.Op == OpDelete {
+		return dst
+	}
+	start := len(dst)
+	dst = append(dst, a.Body...)
+	if hasNewline(a.Body) {
+		flattenNewlines(dst[start:])
+	}
+	return append(dst, '\n')
+}
+
+// metaLen is the exact length of a's action line as appendMeta writes it.
+// It sizes a batch's buffer of action lines in one allocation: an
+// estimate with a safety margin cost a tenth of a 6 MB event's size.
+func metaLen(a *Action) int {
+	n := len(`{"":{"_index":}}`+"\n") + len(a.Op.String()) + stringLen(a.Index)
+	if a.ID != "" {
+		n += len(`,"_id":`) + stringLen(a.ID)
+	}
+	if a.Routing != "" {
+		n += len(`,"routing":`) + stringLen(a.Routing)
+	}
+	if a.Pipeline != "" {
+		n += len(`,"pipeline":`) + stringLen(a.Pipeline)
+	}
+	if a.VersionType != "" {
+		n += len(`,"version":,"version_type":`) + intLen(a.Version) + stringLen(a.VersionType)
+	}
+	if a.Op == OpUpdate && a.RetryOnConflict > 0 {
+		n += len(`,"retry_on_conflict":`) + intLen(int64(a.RetryOnConflict))
+	}
+	return n
+}
+
+// stringLen is the length of s as appendString writes it, quotes included.
+func stringLen(s string) int {
+	n := 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 0x20 && c != '"' && c != '\\':
+				n++
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
+				n += 2
+			default:
+				n += len(`\u0000`)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			n += len(`\ufffd`)
+		} else {
+			n += size
+		}
+		i += size
+	}
+	return n
+}
+
+// intLen is the number of characters of v in base 10.
+func intLen(v int64) int {
+	n := 1
+	if v < 0 {
+		n++
+	}
+	for v >= 10 || v <= -10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
+// hasNewline reports whether a body holds a raw newline or carriage return.
+func hasNewline(b []byte) bool {
+	return bytes.IndexByte(b, '\n') >= 0 || bytes.IndexByte(b, '\r') >= 0
+}
+
+// flattenNewlines replaces raw newlines and carriage returns in b by spaces.
+func flattenNewlines(b []byte) {
+	for i, c := range b {
+		if c == '\n' || c == '\r' {
+			b[i] = ' '
+		}
+	}
+}
+
+// appendMeta appends a's action line, newline included.
+func appendMeta(dst []byte, a *Action) []byte {
 	dst = append(dst, `{"`...)
 	dst = append(dst, a.Op.String()...)
 	dst = append(dst, `":{"_index":`...)
@@ -42,20 +134,7 @@ func AppendAction(dst []byte, a *Action) []byte {
 		dst = append(dst, `,"retry_on_conflict":`...)
 		dst = strconv.AppendInt(dst, int64(a.RetryOnConflict), 10)
 	}
-	dst = append(dst, "}}\n"...)
-	if a.Op == OpDelete {
-		return dst
-	}
-	start := len(dst)
-	dst = append(dst, a.Body...)
-	if bytes.IndexByte(a.Body, '\n') >= 0 || bytes.IndexByte(a.Body, '\r') >= 0 {
-		for i := start; i < len(dst); i++ {
-			if dst[i] == '\n' || dst[i] == '\r' {
-				dst[i] = ' '
-			}
-		}
-	}
-	return append(dst, '\n')
+	return append(dst, "}}\n"...)
 }
 
 const hexDigits = "0123456789abcdef"

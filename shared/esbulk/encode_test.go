@@ -32,6 +32,8 @@ func TestAppendAction(t *testing.T) {
 			`{"delete":{"_index":"i","_id":"x"}}` + "\n"},
 		{"escaped id", Action{Op: OpIndex, Index: "i", ID: "a\"b\\c\n\x01", Body: []byte(`{}`)},
 			`{"index":{"_index":"i","_id":"a\"b\\c\n\u0001"}}` + "\n{}\n"},
+		{"negative version, odd strings", Action{Op: OpUpdate, Index: "i\xff", ID: "é✓😀\t", Routing: "\x7f", Pipeline: "p\"", Version: -1234567, VersionType: "external", RetryOnConflict: 10, Body: []byte(`{}`)},
+			`{"update":{"_index":"i\ufffd","_id":"é✓😀\t","routing":"` + "\x7f" + `","pipeline":"p\"","version":-1234567,"version_type":"external","retry_on_conflict":10}}` + "\n{}\n"},
 		{"pretty body flattened", Action{Op: OpIndex, Index: "i", ID: "x", Body: []byte("{\r\n  \"a\": 1\n}")},
 			`{"index":{"_index":"i","_id":"x"}}` + "\n{    \"a\": 1 }\n"},
 	}
@@ -44,6 +46,10 @@ func TestAppendAction(t *testing.T) {
 			}
 			if string(got[4:]) != tt.want {
 				t.Errorf("AppendAction =\n%s\nwant\n%s", got[4:], tt.want)
+			}
+			// The batch sizes its buffer with metaLen: it must be exact.
+			if n := metaLen(&tt.action); n != len(appendMeta(nil, &tt.action)) {
+				t.Errorf("metaLen = %d, action line is %d bytes", n, len(appendMeta(nil, &tt.action)))
 			}
 			// Each line must be JSON on its own: that is what the node parses.
 			for _, line := range strings.Split(strings.TrimSuffix(string(got[4:]), "\n"), "\n") {

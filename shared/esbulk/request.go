@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // maxErrorBody bounds how much of an error answer is read for its type and
@@ -27,6 +28,36 @@ type sender struct {
 	items []itemResult
 	// resp is reused for the answers of this worker's requests.
 	resp []byte
+}
+
+// maxPresize bounds the buffer allocated up front for an answer's announced
+// length, so a wrong Content-Length cannot make the writer allocate wildly;
+// a longer answer is still read, by growing the buffer.
+const maxPresize = 64 << 20
+
+// maxPooledResponse keeps an unusually large answer's buffer from staying
+// pinned in the pool.
+const maxPooledResponse = 4 << 20
+
+// respPool holds the buffers bulk answers are read into. An answer to a
+// large request is hundreds of KiB (about 100 bytes per item); reading each
+// into a fresh, doubling slice was a quarter of the payload's size in
+// garbage per 6 MB event.
+var respPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 32<<10)
+	return &b
+}}
+
+// getResponseBuffer and putResponseBuffer lend a sender its answer buffer
+// for one round.
+func getResponseBuffer() *[]byte { return respPool.Get().(*[]byte) }
+
+func putResponseBuffer(p *[]byte, b []byte) {
+	if cap(b) > maxPooledResponse {
+		return
+	}
+	*p = b[:0]
+	respPool.Put(p)
 }
 
 // readAll appends r's content to dst, like io.ReadAll but into a buffer the
@@ -60,6 +91,9 @@ func (s *sender) send(ctx context.Context, idx []int) {
 		s.outcomes[i].Attempts++
 	}
 	bd := s.b.body(idx)
+	// Closing the body when send returns guarantees that the transport
+	// reads no document after Write returned (see body).
+	defer bd.Close()
 	s.w.stats.bytesSent.Add(int64(bd.n))
 	path := "/_bulk"
 	if s.w.query != "" {
@@ -67,7 +101,6 @@ func (s *sender) send(ctx context.Context, idx []int) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, path, bd)
 	if err != nil {
-		bd.Close()
 		s.failAll(idx, &ItemError{Type: typeTransport, Reason: err.Error()})
 		return
 	}
@@ -108,6 +141,11 @@ func (s *sender) send(ctx context.Context, idx []int) {
 			s.items = make([]itemResult, len(idx))
 		}
 		s.items = s.items[:len(idx)]
+		if res.ContentLength > 0 && int64(cap(s.resp)) <= res.ContentLength && res.ContentLength <= maxPresize {
+			// One allocation of the announced size (plus the byte that
+			// lets the read see EOF without growing) instead of doubling.
+			s.resp = make([]byte, 0, res.ContentLength+1)
+		}
 		var err error
 		if s.resp, err = readAll(s.resp[:0], res.Body); err != nil {
 			s.failAll(idx, s.transportError(ctx, err))

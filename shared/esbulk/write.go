@@ -177,10 +177,12 @@ func (w *Writer) round(bctx, ctx context.Context, b *batch, pending []int, outco
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Go(func() {
-			s := sender{w: w, b: b, outcomes: outcomes, ctx: ctx, res: &results[k]}
+			buf := getResponseBuffer()
+			s := sender{w: w, b: b, outcomes: outcomes, ctx: ctx, res: &results[k], resp: *buf}
 			for chunk := range work {
 				s.send(bctx, chunk)
 			}
+			putResponseBuffer(buf, s.resp)
 		})
 	}
 	for _, c := range chunks {

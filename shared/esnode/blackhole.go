@@ -30,6 +30,7 @@ func (n *Node) handleBlackholeBulk(w http.ResponseWriter, r *http.Request) {
 	faults := n.faults.get()
 	br := bufio.NewReaderSize(r.Body, 64<<10)
 	out := bytes.NewBuffer(make([]byte, 0, 4096))
+	fields := parseItemFields(r.URL.Query().Get("filter_path"))
 	out.WriteString(`{"took":0,"items":[`)
 	var (
 		line, items int
@@ -92,7 +93,7 @@ func (n *Node) handleBlackholeBulk(w http.ResponseWriter, r *http.Request) {
 				failed = true
 				appendBlackholeError(out, items, action, name, errBulkRejected(name, 1))
 			} else {
-				appendBlackholeItem(out, items, action, name, id, n.blackholeSeq.Add(1)-1)
+				appendBlackholeItem(out, fields, items, action, name, id, n.blackholeSeq.Add(1)-1)
 			}
 			items++
 		}
@@ -109,8 +110,11 @@ func (n *Node) handleBlackholeBulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.stats.bulkItems.Add(int64(items))
-	out.WriteString(`],"errors":`)
-	out.WriteString(strconv.FormatBool(failed))
+	out.WriteString(`]`)
+	if fields.has("errors") {
+		out.WriteString(`,"errors":`)
+		out.WriteString(strconv.FormatBool(failed))
+	}
 	out.WriteString("}\n")
 	b := out.Bytes()
 	// took is only known now; it fits in the zero's place when under 10ms
@@ -156,7 +160,7 @@ func readLine(br *bufio.Reader, buf *[]byte) ([]byte, error) {
 	return bytes.TrimRight(l, "\r"), err
 }
 
-func appendBlackholeItem(out *bytes.Buffer, i int, action, index, id string, seqNo int64) {
+func appendBlackholeItem(out *bytes.Buffer, f itemFields, i int, action, index, id string, seqNo int64) {
 	if i > 0 {
 		out.WriteByte(',')
 	}
@@ -167,18 +171,45 @@ func appendBlackholeItem(out *bytes.Buffer, i int, action, index, id string, seq
 	b := out.AvailableBuffer()
 	b = append(b, `{"`...)
 	b = append(b, action...)
-	b = append(b, `":{"_index":`...)
-	b = appendJSONString(b, index)
-	b = append(b, `,"_id":`...)
-	b = appendJSONString(b, id)
-	b = append(b, `,"_version":`...)
-	b = strconv.AppendInt(b, version, 10)
-	b = append(b, `,"result":"`...)
-	b = append(b, result...)
-	b = append(b, `","_shards":{"total":2,"successful":1,"failed":0},"_seq_no":`...)
-	b = strconv.AppendInt(b, seqNo, 10)
-	b = append(b, `,"_primary_term":1,"status":`...)
-	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `":{`...)
+	sep := ""
+	field := func(name string) bool {
+		if !f.has(name) {
+			return false
+		}
+		b = append(b, sep...)
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+		sep = ","
+		return true
+	}
+	if field("_index") {
+		b = appendJSONString(b, index)
+	}
+	if field("_id") {
+		b = appendJSONString(b, id)
+	}
+	if field("_version") {
+		b = strconv.AppendInt(b, version, 10)
+	}
+	if field("result") {
+		b = append(b, '"')
+		b = append(b, result...)
+		b = append(b, '"')
+	}
+	if field("_shards") {
+		b = append(b, `{"total":2,"successful":1,"failed":0}`...)
+	}
+	if field("_seq_no") {
+		b = strconv.AppendInt(b, seqNo, 10)
+	}
+	if field("_primary_term") {
+		b = append(b, '1')
+	}
+	if field("status") {
+		b = strconv.AppendInt(b, int64(status), 10)
+	}
 	b = append(b, "}}"...)
 	out.Write(b)
 }

@@ -85,3 +85,20 @@ func BenchmarkStoredBulk(b *testing.B) {
 	}
 	b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "docs/s")
 }
+
+// The blackhole honours filter_path on bulk answers, as a cluster does, so
+// a client reads the answer size it would read in production.
+func TestBlackholeFilterPath(t *testing.T) {
+	_, c := newNode(t, esnode.Options{Blackhole: true})
+	body := ndjson(`{"update":{"_index":"bh","_id":"1"}}`, `{"doc":{"a":1},"doc_as_upsert":true}`)
+	status, res := read(t)(c.Bulk(strings.NewReader(body), c.Bulk.WithFilterPath("took", "items.*._id", "items.*.status", "items.*.result"),
+		c.Bulk.WithContext(t.Context())))
+	wantStatus(t, "bulk", status, 200, res)
+	if _, ok := res["errors"]; ok {
+		t.Errorf("errors kept although not asked for: %v", res)
+	}
+	want := map[string]any{"_id": "1", "status": 201.0, "result": "created"}
+	if got := get(res, "items.0.update"); toJSON(got) != toJSON(want) {
+		t.Errorf("item = %v, want %v", got, want)
+	}
+}
