@@ -11,7 +11,7 @@ import (
 	"os"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/replay"
 	"github.com/esconnect/esconnect/shared/sink"
@@ -143,9 +143,9 @@ func openESDeadLetters(_ context.Context, index string) (replay.Source, error) {
 	if err := e.Err(); err != nil {
 		return nil, fmt.Errorf("elasticsearch settings: %w", err)
 	}
-	es, err := esclient.New(cfg)
+	es, err := estransport.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("elasticsearch transport: %w", err)
 	}
 	return replay.OpenESDeadLetters(es, index), nil
 }

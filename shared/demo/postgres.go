@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/jackc/pgx/v5"
 
@@ -64,7 +63,7 @@ const syncDeadlineMargin = 2 * time.Second
 // named like the schema. When PostgreSQL cannot be reached it returns why
 // in skipped instead (or an error wrapping ErrPGUnreachable under
 // RequirePG).
-func syncPostgres(ctx context.Context, opts Options, esURL string, es *elasticsearch.Client, p *printer) (job *pgsync.Job, skipped string, err error) {
+func syncPostgres(ctx context.Context, opts Options, esURL string, es esapi.Transport, p *printer) (job *pgsync.Job, skipped string, err error) {
 	p.section("pg-es-sync: PostgreSQL -> Elasticsearch")
 	cc, err := pgx.ParseConfig(opts.PGURL)
 	if err != nil {

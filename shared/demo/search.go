@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
@@ -18,7 +17,7 @@ var ErrES = errors.New("elasticsearch request failed")
 // printSearch refreshes Index, so that search sees every confirmed write,
 // and prints the search response as Kibana's console would show it. It
 // returns the number of hits.
-func printSearch(ctx context.Context, es *elasticsearch.Client, p *printer) (int64, error) {
+func printSearch(ctx context.Context, es esapi.Transport, p *printer) (int64, error) {
 	p.section("The documents in Elasticsearch")
 	if _, err := do(ctx, es, "refresh "+Index, esapi.IndicesRefreshRequest{Index: []string{Index}}); err != nil {
 		return 0, err
@@ -44,7 +43,7 @@ func printSearch(ctx context.Context, es *elasticsearch.Client, p *printer) (int
 
 // do sends req and returns the response body, or an error naming what for
 // when the transport failed or the status is not 2xx.
-func do(ctx context.Context, es *elasticsearch.Client, what string, req esapi.Request) ([]byte, error) {
+func do(ctx context.Context, es esapi.Transport, what string, req esapi.Request) ([]byte, error) {
 	res, err := req.Do(ctx, es)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

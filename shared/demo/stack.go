@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/elastic/go-elasticsearch/v8"
-
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/devstack"
-	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 )
 
 // ephemeralAddr asks the kernel for a free port.
@@ -60,17 +58,15 @@ func chooseAddr(preferred string, ephemeral bool) (addr, note string) {
 	return preferred, ""
 }
 
-// newESClient returns a client for the node and a function that drops its
-// pooled connections, so the node's graceful shutdown does not wait on them.
-func newESClient(url string) (*elasticsearch.Client, func(), error) {
+// newESClient returns a transport to the node for esapi requests and a
+// function that drops its pooled connections, so the node's graceful
+// shutdown does not wait on them. It is estransport's, not go-elasticsearch's
+// client: that one links every API and makes the CLI slow to compile.
+func newESClient(url string) (*estransport.Transport, func(), error) {
 	cfg := config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: url}))
-	tr, err := esclient.NewTransport(cfg)
+	tr, err := estransport.New(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)
 	}
-	es, err := esclient.NewWithTransport(cfg, tr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)
-	}
-	return es, tr.CloseIdleConnections, nil
+	return tr, tr.CloseIdleConnections, nil
 }

@@ -1,15 +1,17 @@
 package esclient_test
 
 import (
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/elastic/go-elasticsearch/v8"
+
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -24,8 +26,8 @@ func apiKeyHeader(id, key string) string {
 	return base64.StdEncoding.EncodeToString([]byte(id + ":" + key))
 }
 
-// ping connects to srv with cfg (URL filled in) and returns Ping's answer.
-func ping(t *testing.T, srv *esnode.Server, cfg config.Elasticsearch) (esclient.Info, error) {
+// newClient returns a client for srv with cfg (URL filled in).
+func newClient(t *testing.T, srv *esnode.Server, cfg config.Elasticsearch) *elasticsearch.Client {
 	t.Helper()
 	cfg.URLs = []string{srv.URL}
 	if cfg.RequestTimeout == 0 {
@@ -40,7 +42,7 @@ func ping(t *testing.T, srv *esnode.Server, cfg config.Elasticsearch) (esclient.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return esclient.Ping(t.Context(), c)
+	return c
 }
 
 func TestAuthentication(t *testing.T) {
@@ -60,7 +62,7 @@ func TestAuthentication(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			info, err := ping(t, tt.srv, tt.cfg)
+			info, err := estransport.Ping(t.Context(), newClient(t, tt.srv, tt.cfg))
 			if tt.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -70,7 +72,7 @@ func TestAuthentication(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, esclient.ErrUnavailable) || !strings.Contains(err.Error(), "401") {
+			if !errors.Is(err, estransport.ErrUnavailable) || !strings.Contains(err.Error(), "401") {
 				t.Fatalf("err = %v, want ErrUnavailable with 401", err)
 			}
 			for _, secret := range []string{password, apiKey, tt.cfg.APIKey, tt.cfg.Password} {
@@ -82,44 +84,11 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
-func TestTLS(t *testing.T) {
-	srv := esnodetest.Start(t, esnode.Options{SelfSignedTLS: true})
-	t.Run("with the CA", func(t *testing.T) {
-		if _, err := ping(t, srv, config.Elasticsearch{CACert: srv.CACertPEM}); err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("without the CA", func(t *testing.T) {
-		_, err := ping(t, srv, config.Elasticsearch{})
-		var certErr *tls.CertificateVerificationError
-		if !errors.As(err, &certErr) {
-			t.Fatalf("err = %v, want a certificate verification error", err)
-		}
-	})
-	t.Run("with another CA", func(t *testing.T) {
-		other := esnodetest.Start(t, esnode.Options{SelfSignedTLS: true})
-		_, err := ping(t, srv, config.Elasticsearch{CACert: other.CACertPEM})
-		var certErr *tls.CertificateVerificationError
-		if !errors.As(err, &certErr) {
-			t.Fatalf("err = %v, want a certificate verification error", err)
-		}
-	})
-	t.Run("verification off", func(t *testing.T) {
-		if _, err := ping(t, srv, config.Elasticsearch{TLSSkipVerify: true}); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
 func TestNoTransportRetries(t *testing.T) {
 	// Every bulk request fails with 503: the client must give up after one
 	// attempt and leave retrying to esbulk.
 	srv := esnodetest.Start(t, esnode.Options{Faults: esnode.Faults{Request503: 1}})
-	cfg := config.Elasticsearch{URLs: []string{srv.URL}, RequestTimeout: 5 * time.Second}
-	c, err := esclient.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newClient(t, srv, config.Elasticsearch{})
 	res, err := c.Bulk(strings.NewReader(`{"index":{"_index":"x"}}`+"\n{}\n"), c.Bulk.WithContext(t.Context()))
 	if err != nil {
 		t.Fatal(err)
@@ -133,10 +102,24 @@ func TestNoTransportRetries(t *testing.T) {
 	}
 }
 
-func TestNewRejectsBadCA(t *testing.T) {
-	_, err := esclient.New(config.Elasticsearch{URLs: []string{"https://127.0.0.1:9200"}, CACert: []byte("not pem")})
-	if !errors.Is(err, esclient.ErrInvalidSettings) {
-		t.Errorf("err = %v, want ErrInvalidSettings", err)
+func TestInvalidSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  config.Elasticsearch
+	}{
+		{"CA without PEM", config.Elasticsearch{URLs: []string{"https://127.0.0.1:9200"}, CACert: []byte("not pem")}},
+		{"URL and cloud id", config.Elasticsearch{URLs: []string{"https://127.0.0.1:9200"}, CloudID: "x:" + base64.StdEncoding.EncodeToString([]byte("example.com$es1"))}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, err := esclient.NewTransport(tt.cfg)
+			if err == nil {
+				_, err = esclient.NewWithTransport(tt.cfg, tr)
+			}
+			if !errors.Is(err, esclient.ErrInvalidSettings) {
+				t.Errorf("err = %v, want ErrInvalidSettings", err)
+			}
+		})
 	}
 }
 

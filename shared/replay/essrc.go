@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 )
@@ -19,11 +19,16 @@ const esPage = 500
 // esScrollKeepAlive only has to outlive one batch of sends.
 const esScrollKeepAlive = 5 * time.Minute
 
+// esClearScrollTimeout bounds the clear-scroll request of Close, which has
+// no context of its own: the scroll expires by itself anyway, so a cluster
+// that stopped answering must not hold up the end of the redrive.
+const esClearScrollTimeout = 10 * time.Second
+
 // esSource reads the dead letters an es:// target stored, with a scroll so
 // that letters written during the redrive (records failing again) are not
 // read back in the same run.
 type esSource struct {
-	es       *elasticsearch.Client
+	es       esapi.Transport
 	index    string
 	scrollID string
 	buf      []Item
@@ -33,8 +38,9 @@ type esSource struct {
 }
 
 // OpenESDeadLetters returns a source of the records held in an es:// dead
-// letter index.
-func OpenESDeadLetters(es *elasticsearch.Client, index string) Source {
+// letter index. es is any esapi.Transport: an estransport.Transport, or a
+// go-elasticsearch client.
+func OpenESDeadLetters(es esapi.Transport, index string) Source {
 	return &esSource{es: es, index: index, total: -1}
 }
 
@@ -69,31 +75,24 @@ func (s *esSource) Next(ctx context.Context, max int) ([]Item, error) {
 }
 
 func (s *esSource) page(ctx context.Context) error {
-	var body io.ReadCloser
-	var status string
-	var isErr bool
+	var req esapi.Request = esapi.ScrollRequest{ScrollID: s.scrollID, Scroll: esScrollKeepAlive}
 	if !s.started {
-		res, err := s.es.Search(
-			s.es.Search.WithContext(ctx), s.es.Search.WithIndex(s.index),
-			s.es.Search.WithScroll(esScrollKeepAlive), s.es.Search.WithSize(esPage),
-			s.es.Search.WithSort("_doc"), s.es.Search.WithTrackTotalHits(true),
-		)
-		if err != nil {
-			return fmt.Errorf("read es://%s: %w", s.index, err)
+		size := esPage
+		req = esapi.SearchRequest{
+			Index: []string{s.index}, Scroll: esScrollKeepAlive, Size: &size,
+			Sort: []string{"_doc"}, TrackTotalHits: true,
 		}
-		body, status, isErr = res.Body, res.Status(), res.IsError()
-		s.started = true
-	} else {
-		res, err := s.es.Scroll(s.es.Scroll.WithContext(ctx), s.es.Scroll.WithScrollID(s.scrollID), s.es.Scroll.WithScroll(esScrollKeepAlive))
-		if err != nil {
-			return fmt.Errorf("read es://%s: %w", s.index, err)
-		}
-		body, status, isErr = res.Body, res.Status(), res.IsError()
 	}
+	res, err := req.Do(ctx, s.es)
+	if err != nil {
+		return fmt.Errorf("read es://%s: %w", s.index, err)
+	}
+	s.started = true
+	body := res.Body
 	defer body.Close()
-	if isErr {
+	if res.IsError() {
 		b, _ := io.ReadAll(io.LimitReader(body, 512))
-		return fmt.Errorf("read es://%s: %s: %s", s.index, status, strings.TrimSpace(string(b)))
+		return fmt.Errorf("read es://%s: %s: %s", s.index, res.Status(), strings.TrimSpace(string(b)))
 	}
 	var p scrollPage
 	if err := json.NewDecoder(body).Decode(&p); err != nil {
@@ -126,7 +125,9 @@ func (s *esSource) Close() error {
 		return nil
 	}
 	// Scrolls hold resources on the cluster until they expire; free it now.
-	res, err := s.es.ClearScroll(s.es.ClearScroll.WithScrollID(s.scrollID))
+	ctx, cancel := context.WithTimeout(context.Background(), esClearScrollTimeout)
+	defer cancel()
+	res, err := esapi.ClearScrollRequest{ScrollID: []string{s.scrollID}}.Do(ctx, s.es)
 	if err != nil {
 		return fmt.Errorf("clear scroll: %w", err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
@@ -42,7 +42,7 @@ func expectedDocs(topic, docID string, p produced) map[string]position {
 
 // checkDocs scrolls over every document of index and compares them with
 // want, filling the document side of rep.
-func checkDocs(ctx context.Context, es *elasticsearch.Client, index string, want map[string]position, rep *Report) error {
+func checkDocs(ctx context.Context, es esapi.Transport, index string, want map[string]position, rep *Report) error {
 	seen := make(map[string]int, len(want))
 	hits, err := scrollAll(ctx, es, index, 2*rep.Sent+scrollPage, func(h hit) {
 		seen[h.ID]++

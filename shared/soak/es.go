@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient/estransport"
 )
 
 // indexBody creates the soak's index. msg_body.value.n is mapped as long up
@@ -25,14 +27,16 @@ const indexBody = `{
   }}}}
 }`
 
-func newESClient(url string) (*elasticsearch.Client, error) {
-	// Retries off: the checks run with faults off and must see exactly what
-	// the node answers.
-	c, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{url}, DisableRetry: true})
+// newESClient returns a transport to the node at url. estransport's
+// retries are off: the checks run with faults off and must see exactly what
+// the node answers.
+func newESClient(url string) (*estransport.Transport, error) {
+	cfg := config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: url}))
+	tr, err := estransport.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch client for %s: %w", url, err)
 	}
-	return c, nil
+	return tr, nil
 }
 
 // errES is wrapped for an Elasticsearch request that failed or answered an
@@ -59,8 +63,8 @@ func call(what string, res *esapi.Response, err error, v any) error {
 	return nil
 }
 
-func createIndex(ctx context.Context, es *elasticsearch.Client, index string) error {
-	res, err := es.Indices.Create(index, es.Indices.Create.WithBody(strings.NewReader(indexBody)), es.Indices.Create.WithContext(ctx))
+func createIndex(ctx context.Context, es esapi.Transport, index string) error {
+	res, err := esapi.IndicesCreateRequest{Index: index, Body: strings.NewReader(indexBody)}.Do(ctx, es)
 	return call("create index "+index, res, err, nil)
 }
 
@@ -81,8 +85,8 @@ const scrollPage = 1000
 // scrollAll refreshes index and hands every document to fn through a
 // scroll. maxHits bounds the scroll: a node answering more hits than that
 // is reported instead of being read forever.
-func scrollAll(ctx context.Context, es *elasticsearch.Client, index string, maxHits int, fn func(hit)) (int, error) {
-	res, err := es.Indices.Refresh(es.Indices.Refresh.WithIndex(index), es.Indices.Refresh.WithContext(ctx))
+func scrollAll(ctx context.Context, es esapi.Transport, index string, maxHits int, fn func(hit)) (int, error) {
+	res, err := esapi.IndicesRefreshRequest{Index: []string{index}}.Do(ctx, es)
 	if err := call("refresh "+index, res, err, nil); err != nil {
 		return 0, err
 	}
@@ -93,16 +97,18 @@ func scrollAll(ctx context.Context, es *elasticsearch.Client, index string, maxH
 		} `json:"hits"`
 	}
 	var p page
-	res, err = es.Search(es.Search.WithIndex(index), es.Search.WithScroll(time.Minute), es.Search.WithSize(scrollPage),
-		es.Search.WithBody(strings.NewReader(`{"query":{"match_all":{}},"sort":["_doc"],"_source":["msg_body.partition","msg_body.offset"]}`)),
-		es.Search.WithContext(ctx))
+	size := scrollPage
+	res, err = esapi.SearchRequest{
+		Index: []string{index}, Scroll: time.Minute, Size: &size,
+		Body: strings.NewReader(`{"query":{"match_all":{}},"sort":["_doc"],"_source":["msg_body.partition","msg_body.offset"]}`),
+	}.Do(ctx, es)
 	if err := call("search "+index, res, err, &p); err != nil {
 		return 0, err
 	}
 	n := 0
 	defer func() {
 		if p.ScrollID != "" {
-			res, err := es.ClearScroll(es.ClearScroll.WithScrollID(p.ScrollID), es.ClearScroll.WithContext(ctx))
+			res, err := esapi.ClearScrollRequest{ScrollID: []string{p.ScrollID}}.Do(ctx, es)
 			_ = call("clear scroll", res, err, nil)
 		}
 	}()
@@ -116,7 +122,7 @@ func scrollAll(ctx context.Context, es *elasticsearch.Client, index string, maxH
 		}
 		id := p.ScrollID
 		p = page{}
-		res, err := es.Scroll(es.Scroll.WithScrollID(id), es.Scroll.WithScroll(time.Minute), es.Scroll.WithContext(ctx))
+		res, err := esapi.ScrollRequest{ScrollID: id, Scroll: time.Minute}.Do(ctx, es)
 		if err := call("scroll "+index, res, err, &p); err != nil {
 			return n, err
 		}
@@ -125,11 +131,11 @@ func scrollAll(ctx context.Context, es *elasticsearch.Client, index string, maxH
 }
 
 // count is the _count of index.
-func count(ctx context.Context, es *elasticsearch.Client, index string) (int, error) {
+func count(ctx context.Context, es esapi.Transport, index string) (int, error) {
 	var out struct {
 		Count int `json:"count"`
 	}
-	res, err := es.Count(es.Count.WithIndex(index), es.Count.WithContext(ctx))
+	res, err := esapi.CountRequest{Index: []string{index}}.Do(ctx, es)
 	if err := call("count "+index, res, err, &out); err != nil {
 		return 0, err
 	}

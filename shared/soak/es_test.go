@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
 
 // soakIndex starts a node with the soak's index and returns a client.
-func soakIndex(t *testing.T) *elasticsearch.Client {
+func soakIndex(t *testing.T) esapi.Transport {
 	t.Helper()
 	s := esnodetest.Start(t, esnode.Options{})
 	es, err := newESClient(s.URL)
@@ -22,11 +22,12 @@ func soakIndex(t *testing.T) *elasticsearch.Client {
 	if err := createIndex(t.Context(), es, index); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(es.CloseIdleConnections)
 	return es
 }
 
 // bulkDocs writes msg_body documents with the given ids and positions.
-func bulkDocs(t *testing.T, es *elasticsearch.Client, docs map[string]position) {
+func bulkDocs(t *testing.T, es esapi.Transport, docs map[string]position) {
 	t.Helper()
 	var b bytes.Buffer
 	for id, p := range docs {
@@ -36,7 +37,7 @@ func bulkDocs(t *testing.T, es *elasticsearch.Client, docs map[string]position) 
 	var out struct {
 		Errors bool `json:"errors"`
 	}
-	res, err := es.Bulk(&b, es.Bulk.WithContext(t.Context()))
+	res, err := esapi.BulkRequest{Body: &b}.Do(t.Context(), es)
 	if err := call("bulk", res, err, &out); err != nil || out.Errors {
 		t.Fatalf("bulk: %v, item errors %t", err, out.Errors)
 	}
@@ -85,7 +86,7 @@ func TestCreateIndexMapsTheConflictField(t *testing.T) {
 			Status int `json:"status"`
 		} `json:"items"`
 	}
-	res, err := es.Bulk(&b, es.Bulk.WithContext(t.Context()))
+	res, err := esapi.BulkRequest{Body: &b}.Do(t.Context(), es)
 	if err := call("bulk", res, err, &out); err != nil {
 		t.Fatal(err)
 	}

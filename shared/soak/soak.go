@@ -69,6 +69,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	// Runs before stack.Close: the node's graceful shutdown would wait for
+	// the pooled connections.
+	defer es.CloseIdleConnections()
 	if err := createIndex(ctx, es, index); err != nil {
 		return Report{}, err
 	}
