@@ -84,19 +84,24 @@ func New(cfg config.Elasticsearch) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := elastictransport.New(elastictransport.Config{
-		UserAgent:    userAgent,
-		URLs:         urls,
-		Username:     cfg.Username,
-		Password:     cfg.Password,
-		APIKey:       cfg.APIKey,
-		Transport:    ht,
-		DisableRetry: true,
+	opts := []elastictransport.Option{
+		elastictransport.WithUserAgent(userAgent),
+		elastictransport.WithURLs(urls...),
+		elastictransport.WithTransport(ht),
+		elastictransport.WithDisableRetry(),
+	}
+	if cfg.Username != "" {
+		opts = append(opts, elastictransport.WithBasicAuth(cfg.Username, cfg.Password))
+	}
+	if cfg.APIKey != "" {
+		opts = append(opts, elastictransport.WithAPIKey(cfg.APIKey))
+	}
+	if cfg.Compress {
 		// A pooled gzip writer avoids allocating a compressor (hundreds of
 		// KiB) per bulk request.
-		CompressRequestBody: cfg.Compress,
-		PoolCompressor:      cfg.Compress,
-	})
+		opts = append(opts, elastictransport.WithCompression())
+	}
+	c, err := elastictransport.NewClient(opts...)
 	if err != nil {
 		// The transport's messages name addresses, never the credentials,
 		// which it only places in request headers.
