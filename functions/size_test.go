@@ -15,7 +15,7 @@ const maxBinaryBytes = 15_000_000
 
 // esRoot is go-elasticsearch's root package. Its NewClient builds a closure
 // for every API of esapi and it imports the typed API: linking it costs the
-// functions several megabytes they never call (see estransport).
+// functions several megabytes they never call (see esclient).
 const esRoot = "github.com/elastic/go-elasticsearch/v8"
 
 var functionPackages = []string{

@@ -9,7 +9,7 @@ import (
 // esRoot is go-elasticsearch's root package. It imports the typed API
 // (hundreds of packages) and its NewClient links every esapi endpoint:
 // compiling them dominated a first `make demo`, several minutes on a fresh
-// build cache. The CLI talks to Elasticsearch through estransport and esapi
+// build cache. The CLI talks to Elasticsearch through esclient and esapi
 // request structs instead.
 const esRoot = "github.com/elastic/go-elasticsearch/v8"
 

@@ -11,7 +11,7 @@ import (
 	"os"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/replay"
 	"github.com/esconnect/esconnect/shared/sink"
@@ -143,7 +143,7 @@ func openESDeadLetters(_ context.Context, index string) (replay.Source, error) {
 	if err := e.Err(); err != nil {
 		return nil, fmt.Errorf("elasticsearch settings: %w", err)
 	}
-	es, err := estransport.New(cfg)
+	es, err := esclient.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch transport: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/devstack"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // ephemeralAddr asks the kernel for a free port.
@@ -60,11 +60,11 @@ func chooseAddr(preferred string, ephemeral bool) (addr, note string) {
 
 // newESClient returns a transport to the node for esapi requests and a
 // function that drops its pooled connections, so the node's graceful
-// shutdown does not wait on them. It is estransport's, not go-elasticsearch's
+// shutdown does not wait on them. It is esclient's, not go-elasticsearch's
 // client: that one links every API and makes the CLI slow to compile.
-func newESClient(url string) (*estransport.Transport, func(), error) {
+func newESClient(url string) (*esclient.Transport, func(), error) {
 	cfg := config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: url}))
-	tr, err := estransport.New(cfg)
+	tr, err := esclient.New(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)
 	}

@@ -50,16 +50,12 @@ func BenchmarkAppendAction(b *testing.B) {
 func BenchmarkWriteBlackhole(b *testing.B) {
 	srv := esnodetest.Start(b, esnode.Options{Blackhole: true})
 	cfg := config.Elasticsearch{URLs: []string{srv.URL}, RequestTimeout: 10 * time.Second}
-	tr, err := esclient.NewTransport(cfg)
+	tr, err := esclient.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(tr.CloseIdleConnections)
-	c, err := esclient.NewWithTransport(cfg, tr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := esbulk.New(esbulk.Config{Client: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	w, err := esbulk.New(esbulk.Config{Client: tr, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,17 +13,17 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
 
 // conn is how a test reaches a node: the transport the functions build
-// (estransport.New: one attempt per request) for the writer, and a
+// (esclient.New: one attempt per request) for the writer, and a
 // go-elasticsearch client for reading back what was stored.
 type conn struct {
 	*elasticsearch.Client
-	tr *estransport.Transport
+	tr *esclient.Transport
 }
 
 // node starts an esnode and returns it with a conn to it; cfg's non-zero
@@ -36,7 +36,7 @@ func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esno
 		ec = cfg[0]
 	}
 	ec.URLs, ec.RequestTimeout = []string{srv.URL}, 10*time.Second
-	tr, err := estransport.New(ec)
+	tr, err := esclient.New(ec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ var ErrInvalidConfig = errors.New("invalid bulk writer configuration")
 // config.LoadBulk (the same constants), so a Config with only Client set
 // behaves like an unconfigured deployment.
 type Config struct {
-	// Client sends the requests: an estransport.Transport, which makes one
+	// Client sends the requests: an esclient.Transport, which makes one
 	// attempt per request (the Writer retries, per item), or any other
 	// esapi.Transport such as a *elasticsearch.Client built with its own
 	// retries off.

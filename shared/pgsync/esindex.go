@@ -13,7 +13,7 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // scrollKeepAlive is how long Elasticsearch keeps the scroll context between
@@ -53,7 +53,7 @@ func (x esIndex) do(ctx context.Context, what string, req esapi.Request) (int, [
 		return res.StatusCode, nil, fmt.Errorf("%s: reading the answer: %w", what, err)
 	}
 	if res.StatusCode >= 300 {
-		return res.StatusCode, body, fmt.Errorf("%s: %d %s", what, res.StatusCode, estransport.ErrorSummary(body))
+		return res.StatusCode, body, fmt.Errorf("%s: %d %s", what, res.StatusCode, esclient.ErrorSummary(body))
 	}
 	return res.StatusCode, body, nil
 }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // ErrSyncFailed is returned with a job that ended in status error, so the
@@ -54,7 +54,7 @@ func Open(ctx context.Context, cfg config.PGSync, log *slog.Logger) (*Handler, f
 	if err != nil {
 		return nil, nil, err
 	}
-	es, err := estransport.New(cfg.Elasticsearch)
+	es, err := esclient.New(cfg.Elasticsearch)
 	if err != nil {
 		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)
 	}

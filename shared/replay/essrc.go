@@ -38,7 +38,7 @@ type esSource struct {
 }
 
 // OpenESDeadLetters returns a source of the records held in an es:// dead
-// letter index. es is any esapi.Transport: an estransport.Transport, or a
+// letter index. es is any esapi.Transport: an esclient.Transport, or a
 // go-elasticsearch client.
 func OpenESDeadLetters(es esapi.Transport, index string) Source {
 	return &esSource{es: es, index: index, total: -1}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 )
@@ -28,7 +28,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	tr, err := estransport.New(cfg.Elasticsearch)
+	tr, err := esclient.New(cfg.Elasticsearch)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

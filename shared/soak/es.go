@@ -12,7 +12,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // indexBody creates the soak's index. msg_body.value.n is mapped as long up
@@ -27,12 +27,12 @@ const indexBody = `{
   }}}}
 }`
 
-// newESClient returns a transport to the node at url. estransport's
+// newESClient returns a transport to the node at url. esclient's
 // retries are off: the checks run with faults off and must see exactly what
 // the node answers.
-func newESClient(url string) (*estransport.Transport, error) {
+func newESClient(url string) (*esclient.Transport, error) {
 	cfg := config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: url}))
-	tr, err := estransport.New(cfg)
+	tr, err := esclient.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch client for %s: %w", url, err)
 	}

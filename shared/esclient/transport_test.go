@@ -1,4 +1,4 @@
-package estransport_test
+package esclient_test
 
 import (
 	"crypto/tls"
@@ -15,7 +15,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -32,12 +32,12 @@ func apiKeyHeader(id, key string) string {
 
 // newTransport builds a transport for cfg (request timeout defaulted) and
 // drops its connections when the test ends.
-func newTransport(t *testing.T, cfg config.Elasticsearch) *estransport.Transport {
+func newTransport(t *testing.T, cfg config.Elasticsearch) *esclient.Transport {
 	t.Helper()
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 5 * time.Second
 	}
-	tr, err := estransport.New(cfg)
+	tr, err := esclient.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +63,14 @@ func TestAuthentication(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cfg.URLs = []string{tt.srv.URL}
-			_, err := estransport.Ping(t.Context(), newTransport(t, tt.cfg))
+			_, err := esclient.Ping(t.Context(), newTransport(t, tt.cfg))
 			if tt.ok {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			if !errors.Is(err, estransport.ErrUnavailable) || !strings.Contains(err.Error(), "401") {
+			if !errors.Is(err, esclient.ErrUnavailable) || !strings.Contains(err.Error(), "401") {
 				t.Fatalf("err = %v, want ErrUnavailable with 401", err)
 			}
 			for _, secret := range []string{password, apiKey, tt.cfg.APIKey, tt.cfg.Password} {
@@ -98,7 +98,7 @@ func TestTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cfg.URLs = []string{srv.URL}
-			_, err := estransport.Ping(t.Context(), newTransport(t, tt.cfg))
+			_, err := esclient.Ping(t.Context(), newTransport(t, tt.cfg))
 			var certErr *tls.CertificateVerificationError
 			switch {
 			case tt.ok && err != nil:
@@ -198,7 +198,7 @@ func TestProductCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err := tr.Perform(req); !errors.Is(err, estransport.ErrNotElasticsearch) {
+	if res, err := tr.Perform(req); !errors.Is(err, esclient.ErrNotElasticsearch) {
 		if res != nil {
 			res.Body.Close()
 		}
@@ -227,7 +227,7 @@ func TestNewInvalidSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := estransport.New(tt.cfg); !errors.Is(err, estransport.ErrInvalidSettings) {
+			if _, err := esclient.New(tt.cfg); !errors.Is(err, esclient.ErrInvalidSettings) {
 				t.Errorf("err = %v, want ErrInvalidSettings", err)
 			}
 		})
@@ -235,7 +235,7 @@ func TestNewInvalidSettings(t *testing.T) {
 }
 
 func TestInvalidURLErrorHidesPassword(t *testing.T) {
-	_, err := estransport.New(config.Elasticsearch{URLs: []string{"ftp://user:" + password + "@127.0.0.1"}})
+	_, err := esclient.New(config.Elasticsearch{URLs: []string{"ftp://user:" + password + "@127.0.0.1"}})
 	if err == nil || strings.Contains(err.Error(), password) {
 		t.Fatalf("err = %v, want an error without the password", err)
 	}

@@ -1,4 +1,4 @@
-package estransport
+package esclient
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package estransport_test
+package esclient_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -15,7 +15,7 @@ import (
 func TestPing(t *testing.T) {
 	srv := esnodetest.Start(t, esnode.Options{Version: "8.15.0"})
 	tr := newTransport(t, config.Elasticsearch{URLs: []string{srv.URL}})
-	info, err := estransport.Ping(t.Context(), tr)
+	info, err := esclient.Ping(t.Context(), tr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestPing(t *testing.T) {
 		t.Errorf("info = %+v", info)
 	}
 	// The same function takes the go-elasticsearch client tools use.
-	if _, err := estransport.Ping(t.Context(), esnodetest.Client(t, srv)); err != nil {
+	if _, err := esclient.Ping(t.Context(), esnodetest.Client(t, srv)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -38,7 +38,7 @@ func TestPingUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := newTransport(t, config.Elasticsearch{URLs: []string{url}, RequestTimeout: time.Second})
-	if _, err := estransport.Ping(t.Context(), tr); err == nil || errors.Is(err, estransport.ErrUnavailable) {
+	if _, err := esclient.Ping(t.Context(), tr); err == nil || errors.Is(err, esclient.ErrUnavailable) {
 		t.Fatalf("err = %v, want a transport error (not an answer)", err)
 	}
 }
@@ -51,7 +51,7 @@ func TestErrorSummary(t *testing.T) {
 		{strings.Repeat("a", 250), strings.Repeat("a", 200) + "..."},
 	}
 	for _, tt := range tests {
-		if got := estransport.ErrorSummary([]byte(tt.body)); got != tt.want {
+		if got := esclient.ErrorSummary([]byte(tt.body)); got != tt.want {
 			t.Errorf("ErrorSummary(%.30q) = %q, want %q", tt.body, got, tt.want)
 		}
 	}

@@ -1,11 +1,11 @@
-package estransport_test
+package esclient_test
 
 import (
 	"encoding/base64"
 	"errors"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/esclient/estransport"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -22,7 +22,7 @@ func TestCloudURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := estransport.CloudURL(tt.id)
+			u, err := esclient.CloudURL(tt.id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +42,7 @@ func TestCloudURLInvalid(t *testing.T) {
 		"name:" + b64("host$"),
 		"name:" + b64("evil.com/path$uuid"),
 	} {
-		if u, err := estransport.CloudURL(id); !errors.Is(err, estransport.ErrInvalidSettings) {
+		if u, err := esclient.CloudURL(id); !errors.Is(err, esclient.ErrInvalidSettings) {
 			t.Errorf("CloudURL(%q) = %v, %v; want ErrInvalidSettings", id, u, err)
 		}
 	}

@@ -1,4 +1,4 @@
-// Package estransport builds the HTTP transport the functions talk to
+// Package esclient builds the HTTP transport the functions talk to
 // Elasticsearch through: elastic-transport-go's client (node addresses or a
 // cloud id, basic auth or an API key, gzip request bodies) over a net/http
 // transport that verifies TLS, with the transport's own retries off.
@@ -14,7 +14,7 @@
 // invocation deadline in mind, and two layers of retries would multiply
 // each other into a retry storm against a cluster that is already shedding
 // load.
-package estransport
+package esclient
 
 import (
 	"crypto/tls"
