@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
 // AppendAction appends the NDJSON lines of a (the action line, then the
@@ -111,76 +113,30 @@ func appendMeta(dst []byte, a *Action) []byte {
 	dst = append(dst, `{"`...)
 	dst = append(dst, a.Op.String()...)
 	dst = append(dst, `":{"_index":`...)
-	dst = appendString(dst, a.Index)
+	dst = jsonstr.Append(dst, a.Index)
 	if a.ID != "" {
 		dst = append(dst, `,"_id":`...)
-		dst = appendString(dst, a.ID)
+		dst = jsonstr.Append(dst, a.ID)
 	}
 	if a.Routing != "" {
 		dst = append(dst, `,"routing":`...)
-		dst = appendString(dst, a.Routing)
+		dst = jsonstr.Append(dst, a.Routing)
 	}
 	if a.Pipeline != "" {
 		dst = append(dst, `,"pipeline":`...)
-		dst = appendString(dst, a.Pipeline)
+		dst = jsonstr.Append(dst, a.Pipeline)
 	}
 	if a.VersionType != "" {
 		dst = append(dst, `,"version":`...)
 		dst = strconv.AppendInt(dst, a.Version, 10)
 		dst = append(dst, `,"version_type":`...)
-		dst = appendString(dst, a.VersionType)
+		dst = jsonstr.Append(dst, a.VersionType)
 	}
 	if a.Op == OpUpdate && a.RetryOnConflict > 0 {
 		dst = append(dst, `,"retry_on_conflict":`...)
 		dst = strconv.AppendInt(dst, int64(a.RetryOnConflict), 10)
 	}
 	return append(dst, "}}\n"...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json does, so that one bad id cannot make the whole request
-// unparsable.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // invalidType is the ItemError.Type of actions rejected before sending.

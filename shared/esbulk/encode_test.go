@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
 func TestAppendAction(t *testing.T) {
@@ -81,7 +83,7 @@ func FuzzAppendString(f *testing.F) {
 
 func assertStringRoundTrip(t *testing.T, s string) {
 	t.Helper()
-	enc := appendString(nil, s)
+	enc := jsonstr.Append(nil, s)
 	var got string
 	if err := json.Unmarshal(enc, &got); err != nil {
 		t.Fatalf("appendString(%q) = %s: not JSON: %v", s, enc, err)

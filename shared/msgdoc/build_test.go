@@ -244,32 +244,3 @@ func TestNewReportsEveryProblem(t *testing.T) {
 		t.Errorf("error does not wrap ErrIndexTemplate")
 	}
 }
-
-// TestNoEscapeWord checks the SWAR test against the escape table.
-func TestNoEscapeWord(t *testing.T) {
-	interesting := []byte{0, 0x1f, 0x20, '"', '\\', 'A', 0x7f, 0x80, 0xff, '!', '#', '[', ']'}
-	for seed := range 200000 {
-		var b [8]byte
-		x := uint64(seed) * 0x9e3779b97f4a7c15
-		for i := range b {
-			if x>>(i*8)&3 == 0 {
-				b[i] = interesting[int(x>>(i*8+2))%len(interesting)]
-			} else {
-				b[i] = byte(x >> (i * 8))
-			}
-		}
-		want := true
-		for _, c := range b {
-			if needsEscape[c] {
-				want = false
-			}
-		}
-		w := uint64(0)
-		for i := range b {
-			w |= uint64(b[i]) << (8 * i)
-		}
-		if got := noEscapeWord(w); got != want {
-			t.Fatalf("noEscapeWord(%q) = %v, want %v", b, got, want)
-		}
-	}
-}

@@ -7,73 +7,9 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/esconnect/esconnect/shared/jsonstr"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
-
-// needsEscape marks bytes that cannot appear as themselves in a JSON string.
-var needsEscape = func() (t [256]bool) {
-	for c := 0; c < 0x20; c++ {
-		t[c] = true
-	}
-	t['"'], t['\\'] = true, true
-	return t
-}()
-
-const (
-	lsb = 0x0101010101010101
-	msb = 0x8080808080808080
-)
-
-// noEscapeWord reports that none of the eight bytes in w is a quote, a
-// backslash or a control character (exact SWAR presence tests; bytes of
-// 0x80 and above need no escaping in valid UTF-8 and pass).
-func noEscapeWord(w uint64) bool {
-	quote := w ^ (lsb * '"')
-	backslash := w ^ (lsb * '\\')
-	special := (quote - lsb) & ^quote
-	special |= (backslash - lsb) & ^backslash
-	special |= (w - lsb*0x20) & ^w
-	return special&msb == 0
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s, which must be valid UTF-8, as a JSON string.
-func appendString[T string | []byte](dst []byte, s T) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		// Values are mostly long runs that need no escaping; test eight
-		// bytes at a time before looking at single bytes.
-		for i+8 <= len(s) && noEscapeWord(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
-			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
-		c := s[i]
-		if !needsEscape[c] {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 func appendBase64(dst, b []byte) []byte {
 	dst = append(dst, '"')
@@ -89,7 +25,7 @@ func appendBase64(dst, b []byte) []byte {
 func appendBytesField(dst []byte, name string, b []byte, forceBase64 bool) ([]byte, bool) {
 	dst = append(dst, name...)
 	if !forceBase64 && utf8.Valid(b) {
-		return appendString(dst, b), false
+		return jsonstr.Append(dst, b), false
 	}
 	return appendBase64(dst, b), true
 }
@@ -140,7 +76,7 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 	dst = append(dst, `,"timestamp":`...)
 	dst = strconv.AppendInt(dst, r.Timestamp, 10)
 	dst = append(dst, `,"topic":`...)
-	dst = appendString(dst, r.Topic)
+	dst = jsonstr.Append(dst, r.Topic)
 	valueB64 := false
 	switch valueKind {
 	case valueText:
@@ -266,9 +202,9 @@ func appendHeaders(dst []byte, hs []kafkaevent.Header) []byte {
 		}
 		dst = append(dst, `{"key":`...)
 		if utf8.ValidString(h.Key) {
-			dst = appendString(dst, h.Key)
+			dst = jsonstr.Append(dst, h.Key)
 		} else {
-			dst = appendString(dst, string([]rune(h.Key)))
+			dst = jsonstr.Append(dst, string([]rune(h.Key)))
 		}
 		if h.Value != nil {
 			var b64 bool

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/esconnect/esconnect/shared/jsonstr"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
@@ -192,9 +193,9 @@ func (bld *Builder) appendCSVObject(dst []byte, row []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, bld.o.CSVColumns[c])
+		dst = jsonstr.Append(dst, bld.o.CSVColumns[c])
 		dst = append(dst, ':')
-		dst = appendString(dst, row[c])
+		dst = jsonstr.Append(dst, row[c])
 	}
 	return append(dst, '}')
 }

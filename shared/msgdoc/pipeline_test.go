@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/jsonstr"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
@@ -47,10 +48,10 @@ func appendNDJSON(dst []byte, a *esbulk.Action) []byte {
 	dst = append(dst, `{"`...)
 	dst = append(dst, a.Op.String()...)
 	dst = append(dst, `":{"_index":`...)
-	dst = appendString(dst, a.Index)
+	dst = jsonstr.Append(dst, a.Index)
 	if a.ID != "" {
 		dst = append(dst, `,"_id":`...)
-		dst = appendString(dst, a.ID)
+		dst = jsonstr.Append(dst, a.ID)
 	}
 	dst = append(dst, "}}\n"...)
 	if a.Body != nil {

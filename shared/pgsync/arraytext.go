@@ -3,6 +3,8 @@ package pgsync
 import (
 	"bytes"
 	"errors"
+
+	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
 var errArraySyntax = errors.New("malformed array literal")
@@ -19,14 +21,14 @@ func arrayEncoder(elem encoder, delim byte) encoder {
 		if len(body) > 0 && body[0] == '[' {
 			eq := bytes.IndexByte(body, '=')
 			if eq < 0 {
-				return appendString(dst, text)
+				return jsonstr.Append(dst, text)
 			}
 			body = body[eq+1:]
 		}
 		p := arrayParser{s: body, elem: elem, delim: delim}
 		out, err := p.parse(dst)
 		if err != nil || p.pos != len(p.s) {
-			return appendString(dst, text)
+			return jsonstr.Append(dst, text)
 		}
 		return out
 	}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
 // Fields every document carries besides its columns, named as Elastic's
@@ -75,7 +76,7 @@ func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder,
 			key = append(key, ',')
 		}
 		first = false
-		key = appendString(key, []byte(field))
+		key = jsonstr.Append(key, []byte(field))
 		l.cols[i] = column{key: append(key, ':'), enc: encs[i]}
 	}
 	var missing []string
@@ -95,23 +96,23 @@ func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder,
 
 	s := []byte(`,"table":`)
 	if len(src.tables) == 1 {
-		s = appendString(s, []byte(src.tables[0]))
+		s = jsonstr.Append(s, []byte(src.tables[0]))
 	} else {
 		s = append(s, '[')
 		for i, t := range src.tables {
 			if i > 0 {
 				s = append(s, ',')
 			}
-			s = appendString(s, []byte(t))
+			s = jsonstr.Append(s, []byte(t))
 		}
 		s = append(s, ']')
 	}
 	s = append(s, `,"schema":`...)
-	s = appendString(s, []byte(cfg.Schema))
+	s = jsonstr.Append(s, []byte(cfg.Schema))
 	s = append(s, `,"database":`...)
-	s = appendString(s, []byte(cfg.Database))
+	s = jsonstr.Append(s, []byte(cfg.Database))
 	s = append(s, `,"_timestamp":`...)
-	s = appendString(s, []byte(timestamp))
+	s = jsonstr.Append(s, []byte(timestamp))
 	l.suffix = append(s, '}')
 	return l, nil
 }
@@ -173,6 +174,6 @@ func (l *docLayout) appendBody(dst []byte, values [][]byte, id []byte) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"id":`...)
-	dst = appendString(dst, id)
+	dst = jsonstr.Append(dst, id)
 	return append(dst, l.suffix...)
 }

@@ -5,9 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
 // encoder appends the JSON form of one non-NULL value, given in PostgreSQL's
@@ -74,7 +75,7 @@ func appendTimestamp(dst, text []byte) []byte {
 	}
 	sp := bytes.IndexByte(text, ' ')
 	if sp < 0 || bytes.HasSuffix(text, []byte(" BC")) {
-		return appendString(dst, text)
+		return jsonstr.Append(dst, text)
 	}
 	dst = append(dst, '"')
 	dst = append(dst, text[:sp]...)
@@ -103,7 +104,7 @@ func appendDate(dst, text []byte) []byte {
 	if isInfinite(text) {
 		return append(dst, nullJSON...)
 	}
-	return appendString(dst, text)
+	return jsonstr.Append(dst, text)
 }
 
 func isInfinite(text []byte) bool {
@@ -115,7 +116,7 @@ func isInfinite(text []byte) bool {
 func appendJSON(dst, text []byte) []byte {
 	var b bytes.Buffer
 	if err := json.Compact(&b, text); err != nil {
-		return appendString(dst, text)
+		return jsonstr.Append(dst, text)
 	}
 	return append(dst, b.Bytes()...)
 }
@@ -124,62 +125,17 @@ func appendJSON(dst, text []byte) []byte {
 // Elasticsearch's binary field takes.
 func appendBytea(dst, text []byte) []byte {
 	if !bytes.HasPrefix(text, []byte(`\x`)) {
-		return appendString(dst, text)
+		return jsonstr.Append(dst, text)
 	}
 	raw := make([]byte, hex.DecodedLen(len(text)-2))
 	if _, err := hex.Decode(raw, text[2:]); err != nil {
-		return appendString(dst, text)
+		return jsonstr.Append(dst, text)
 	}
 	dst = append(dst, '"')
 	dst = base64.StdEncoding.AppendEncode(dst, raw)
 	return append(dst, '"')
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 (possible in a
-// SQL_ASCII database) becomes U+FFFD so the document stays valid JSON.
-func appendString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
 // appendStringValue is the encoder of every type kept as its text form:
 // text, uuid, time, interval, inet, cidr, macaddr, enums, money, ...
-func appendStringValue(dst, text []byte) []byte { return appendString(dst, text) }
+func appendStringValue(dst, text []byte) []byte { return jsonstr.Append(dst, text) }

@@ -1,0 +1,106 @@
+// Package jsonstr appends JSON string literals to byte slices. It is the one
+// string escaper behind bulk action lines (esbulk), msg_body documents
+// (msgdoc) and pg-es-sync rows (pgsync): those build JSON by appending bytes
+// because encoding/json's reflection and allocations would dominate their
+// hot paths.
+package jsonstr
+
+import "unicode/utf8"
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+const hexDigits = "0123456789abcdef"
+
+// Byte classes: a plain byte is copied as it is, an escaped one needs an
+// escape sequence, and a byte of 0x80 or above starts (or is part of) a
+// multi-byte character that must be validated.
+const (
+	plain = iota
+	escaped
+	nonASCII
+)
+
+// class is indexed by every byte value, so the hot loop needs no bounds
+// check and one load decides what to do.
+var class = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = escaped
+	}
+	t['"'], t['\\'] = escaped, escaped
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = nonASCII
+	}
+	return t
+}()
+
+// plainWord reports that each of the eight bytes in w is printable ASCII
+// other than a quote or a backslash, so the word is copied as it is. These
+// are exact SWAR presence tests: a byte of 0x80 or above also fails, and
+// goes through UTF-8 validation.
+func plainWord(w uint64) bool {
+	quote := w ^ (lsb * '"')
+	backslash := w ^ (lsb * '\\')
+	special := (quote - lsb) & ^quote
+	special |= (backslash - lsb) & ^backslash
+	special |= (w - lsb*0x20) & ^w
+	return (special|w)&msb == 0
+}
+
+// Append appends s as a JSON string literal. Quotes, backslashes and control
+// characters are escaped; invalid UTF-8 bytes become U+FFFD one for one, as
+// encoding/json does, so one bad byte cannot make a whole request or
+// document unparsable.
+func Append[T string | []byte](dst []byte, s T) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		// Text is mostly long runs of plain ASCII: test eight bytes at a
+		// time before looking at single bytes.
+		for i+8 <= len(s) && plainWord(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		switch c := s[i]; class[c] {
+		case plain:
+			i++
+		case escaped:
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, c)
+			i++
+			start = i
+		default:
+			// At most four bytes: converting a []byte stays on the stack.
+			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+			if r == utf8.RuneError && size == 1 {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, `\ufffd`...)
+				start = i + 1
+			}
+			i += size
+		}
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendEscape appends the escape sequence of an ASCII byte that needs one,
+// with the short forms encoding/json uses.
+func appendEscape(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}
