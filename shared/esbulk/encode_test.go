@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
 func TestAppendAction(t *testing.T) {
@@ -60,44 +58,6 @@ func TestAppendAction(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestAppendStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range []string{
-		"", "plain", "quote\"back\\slash", "\x00\x1f\x7f", "tab\tcr\rnl\n", "héllo wörld ✓ 😀",
-		"bad\xffutf8\xc3", "<html>&amp;", "\u2028\u2029",
-	} {
-		assertStringRoundTrip(t, s)
-	}
-}
-
-func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "a\"b", "\xff", "😀\n"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		assertStringRoundTrip(t, s)
-	})
-}
-
-func assertStringRoundTrip(t *testing.T, s string) {
-	t.Helper()
-	enc := jsonstr.Append(nil, s)
-	var got string
-	if err := json.Unmarshal(enc, &got); err != nil {
-		t.Fatalf("appendString(%q) = %s: not JSON: %v", s, enc, err)
-	}
-	ref, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want string
-	if err := json.Unmarshal(ref, &want); err != nil {
-		t.Fatal(err)
-	}
-	if got != want {
-		t.Errorf("appendString(%q) decodes to %q, encoding/json gives %q", s, got, want)
 	}
 }
 

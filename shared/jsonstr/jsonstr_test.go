@@ -59,33 +59,46 @@ func TestAppendAllocations(t *testing.T) {
 	}
 }
 
-// FuzzAppend checks the output against encoding/json: always valid JSON,
-// decoding to what encoding/json makes of the same input.
+// assertMatchesEncodingJSON checks Append against encoding/json: the output
+// is valid JSON and decodes to what encoding/json makes of the same input,
+// in the string and the []byte form alike.
+func assertMatchesEncodingJSON(t *testing.T, s string) {
+	t.Helper()
+	enc := Append(nil, s)
+	var got string
+	if err := json.Unmarshal(enc, &got); err != nil {
+		t.Fatalf("Append(%q) = %s: not JSON: %v", s, enc, err)
+	}
+	ref, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want string
+	if err := json.Unmarshal(ref, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("Append(%q) decodes to %q, encoding/json gives %q", s, got, want)
+	}
+	if b := Append(nil, []byte(s)); string(b) != string(enc) {
+		t.Errorf("Append([]byte %q) = %s, string form %s", s, b, enc)
+	}
+}
+
+func TestAppendMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", "quote\"back\\slash", "\x00\x1f\x7f", "tab\tcr\rnl\n", "héllo wörld ✓ 😀",
+		"bad\xffutf8\xc3", "<html>&amp;", "\u2028\u2029",
+	} {
+		assertMatchesEncodingJSON(t, s)
+	}
+}
+
 func FuzzAppend(f *testing.F) {
 	for _, s := range []string{"", "a\"b", "\xff", "😀\n", "0123456\xff89", "\xe4\xb8", strings.Repeat("ab\\", 9)} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		enc := Append(nil, s)
-		var got string
-		if err := json.Unmarshal(enc, &got); err != nil {
-			t.Fatalf("Append(%q) = %s: not JSON: %v", s, enc, err)
-		}
-		ref, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want string
-		if err := json.Unmarshal(ref, &want); err != nil {
-			t.Fatal(err)
-		}
-		if got != want {
-			t.Errorf("Append(%q) decodes to %q, encoding/json gives %q", s, got, want)
-		}
-		if b := Append(nil, []byte(s)); string(b) != string(enc) {
-			t.Errorf("Append([]byte %q) = %s, string form %s", s, b, enc)
-		}
-	})
+	f.Fuzz(assertMatchesEncodingJSON)
 }
 
 func BenchmarkAppend(b *testing.B) {
