@@ -175,18 +175,8 @@ func (n *Node) handleDeleteByQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var sb searchBody
-	if !n.readJSONBody(w, r, &sb) {
-		return
-	}
-	qm, err := parseQuery(sb.Query)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	all, err := n.collect(ixs, &searchRequest{query: qm})
-	if err != nil {
-		writeError(w, r, err)
+	all, ok := n.matching(w, r, ixs)
+	if !ok {
 		return
 	}
 	proceed := q.Get("conflicts") == "proceed"

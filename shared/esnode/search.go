@@ -261,19 +261,30 @@ func (n *Node) handleCount(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	all, ok := n.matching(w, r, ixs)
+	if !ok {
+		return
+	}
+	writeJSON(w, r, http.StatusOK, map[string]any{"count": len(all), "_shards": searchShards(ixs)})
+}
+
+// matching reads a body with only a query (count, delete_by_query) and
+// returns the documents of ixs it matches; on a bad body or query it has
+// already answered the error and reports false.
+func (n *Node) matching(w http.ResponseWriter, r *http.Request, ixs []*index) ([]hit, bool) {
 	var sb searchBody
 	if !n.readJSONBody(w, r, &sb) {
-		return
+		return nil, false
 	}
 	qm, err := parseQuery(sb.Query)
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return nil, false
 	}
 	all, err := n.collect(ixs, &searchRequest{query: qm})
 	if err != nil {
 		writeError(w, r, err)
-		return
+		return nil, false
 	}
-	writeJSON(w, r, http.StatusOK, map[string]any{"count": len(all), "_shards": searchShards(ixs)})
+	return all, true
 }
