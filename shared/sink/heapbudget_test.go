@@ -19,11 +19,13 @@ const heapBudget = 3.0
 func TestSixMBEventHeapBudget(t *testing.T) {
 	payload := sixMBEvent(t)
 	h := openSink(t, externalNode(t), map[string]string{EnvSinkIndex: "orders"}, nil)
-	// The first invocation also sets up connections and pools; the budget
-	// is about every invocation, so it is measured too but after warm-up
-	// the worst of three counts.
+	// The first invocation also sets up connections and fills the bulk
+	// writer's buffer pools; later ones reuse pooled buffers that are live
+	// again but not allocated again, so only the first counts every byte.
+	// The race detector drops pooled buffers at random, which makes later
+	// invocations vary; the worst of all four is asserted.
 	first := handleAllocated(t, h, payload)
-	var worst uint64
+	worst := first
 	for range 3 {
 		worst = max(worst, handleAllocated(t, h, payload))
 	}
