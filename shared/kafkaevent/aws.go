@@ -3,6 +3,8 @@ package kafkaevent
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -21,19 +23,32 @@ var openBrace = []byte("{")
 // becomes a Failure instead of failing the whole event, and a record
 // without topic, partition or offset is a Failure rather than a zero value.
 //
-// Keys and values are decoded into one arena allocated for the batch and
-// sized by arenaSize, so that a 6 MB event costs one exact allocation.
+// It reads the payload in two passes. The first reads every record's
+// fields and keeps its base64 key and value as spans of the payload; the
+// second decodes them into one arena sized from those spans, so that a
+// 6 MB event costs one exact allocation for its keys and values.
 func decodeAWS(payload []byte, forced bool) (Batch, error) {
 	d := awsDecoder{s: scanner{b: payload}}
-	d.arena = make([]byte, 0, arenaSize(payload))
 	// Every record is a JSON object and '{' cannot occur inside the base64
 	// keys and values, so counting it (a vectorised single-byte count) bounds
 	// the record count closely; a guess from the payload size would reserve
 	// several times the memory for events with large values.
-	d.batch.Records = make([]Record, 0, bytes.Count(payload, openBrace))
-	d.batch.Indexes = make([]int, 0, cap(d.batch.Records))
+	n := bytes.Count(payload, openBrace)
+	d.batch.Records = make([]Record, 0, n)
+	d.pending = make([]pendingRecord, 0, n)
 	d.batch.Format = FormatAWS
 	if err := d.event(forced); err != nil {
+		if !errors.Is(err, ErrMalformed) {
+			// The first pass stops at a foreign shape before reading the
+			// rest, and does not validate the keys and values it only
+			// delimited: invalid JSON outranks the shape.
+			if serr := syntaxError(payload); serr != nil {
+				return Batch{}, serr
+			}
+		}
+		return Batch{}, err
+	}
+	if err := d.decodeRecords(); err != nil {
 		return Batch{}, err
 	}
 	return d.batch, nil
@@ -42,8 +57,10 @@ func decodeAWS(payload []byte, forced bool) (Batch, error) {
 type awsDecoder struct {
 	s     scanner
 	batch Batch
-	arena []byte
-	index int
+	// pending has one entry per records element, in payload order, until
+	// decodeRecords turns them into Records and Failures.
+	pending []pendingRecord
+	arena   []byte
 	// lastTopic interns the topic string: a batch usually holds one or a
 	// few topics, so most records reuse the previous string.
 	lastTopic    string
@@ -190,41 +207,6 @@ func (d *awsDecoder) group() error {
 	}
 }
 
-// arenaSize returns the decoded size of the payload's "key" and "value"
-// strings, found with vectorised searches. 3/4 of the whole payload would
-// also hold them, but the JSON around each record is a tenth of a typical
-// event, and that slack counted against the 6 MB event's heap budget. A
-// payload spelled otherwise (escaped or case-folded field names) is sized
-// too small, and alloc falls back to fresh memory for what does not fit.
-func arenaSize(payload []byte) int {
-	n := 0
-	for _, field := range [][]byte{arenaFieldValue, arenaFieldKey} {
-		rest := payload
-		for {
-			i := bytes.Index(rest, field)
-			if i < 0 {
-				break
-			}
-			rest = bytes.TrimLeft(rest[i+len(field):], " \t\r\n")
-			if len(rest) == 0 || rest[0] != '"' {
-				continue
-			}
-			j := bytes.IndexByte(rest[1:], '"')
-			if j < 0 {
-				break
-			}
-			n += base64.StdEncoding.DecodedLen(j)
-			rest = rest[j+2:]
-		}
-	}
-	return n
-}
-
-var (
-	arenaFieldValue = []byte(`"value":`)
-	arenaFieldKey   = []byte(`"key":`)
-)
-
 // alloc returns n bytes from the arena, or fresh memory once it is used up.
 func (d *awsDecoder) alloc(n int) []byte {
 	l := len(d.arena)
@@ -235,14 +217,66 @@ func (d *awsDecoder) alloc(n int) []byte {
 	return make([]byte, n)
 }
 
-func (d *awsDecoder) b64(raw []byte, slow bool) ([]byte, error) {
+// b64 decodes a key or value string. A string the first pass delimited
+// without validating it (checked false) is proven plain base64 by an exact
+// decode; anything else is validated first, which may find that the
+// payload is not JSON at all: that is returned as fatal.
+func (d *awsDecoder) b64(raw []byte, slow, checked bool) (b []byte, err, fatal error) {
+	if !checked {
+		dst := d.alloc(base64.StdEncoding.DecodedLen(len(raw)))
+		n, err := base64.StdEncoding.Decode(dst, raw)
+		if err == nil && plainBase64Len(raw) == n {
+			return dst[:n], nil, nil
+		}
+		if slow, fatal = d.check(raw); fatal != nil {
+			return nil, nil, fatal
+		}
+	}
 	if slow {
 		raw = []byte(unquote(raw, slow))
 	}
 	dst := d.alloc(base64.StdEncoding.DecodedLen(len(raw)))
 	n, err := base64.StdEncoding.Decode(dst, raw)
 	if err != nil {
-		return nil, err
+		return nil, err, nil
 	}
-	return dst[:n], nil
+	return dst[:n], nil, nil
+}
+
+// plainBase64Len is the decoded length of padded base64 without line
+// breaks. The standard decoder skips CR and LF, which cannot occur raw in a
+// JSON string, so a decode of any other length means the string needs
+// validating.
+func plainBase64Len(raw []byte) int {
+	if len(raw)%4 != 0 {
+		return -1
+	}
+	n := len(raw) / 4 * 3
+	for i := len(raw) - 1; i >= 0 && i >= len(raw)-2 && raw[i] == '='; i-- {
+		n--
+	}
+	return n
+}
+
+// check validates a string the first pass only delimited. raw is a span of
+// the payload, so its position there follows from its capacity.
+func (d *awsDecoder) check(raw []byte) (slow bool, err error) {
+	s := scanner{b: d.s.b, i: cap(d.s.b) - cap(raw) - 1}
+	_, slow, err = s.str()
+	return slow, err
+}
+
+// syntaxError returns ErrMalformed with encoding/json's account of the
+// first syntax error in payload, or nil for valid JSON.
+func syntaxError(payload []byte) error {
+	var v json.RawMessage
+	err := json.Unmarshal(payload, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%w: %v at byte %d", ErrMalformed, se, se.Offset)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
 }

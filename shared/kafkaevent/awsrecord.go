@@ -2,6 +2,7 @@ package kafkaevent
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"math"
 )
@@ -32,6 +33,7 @@ type recordState struct {
 	keyRaw, valRaw         []byte
 	keySlow, valSlow       bool
 	keySet, valSet         bool
+	keyChecked, valChecked bool
 }
 
 func (st *recordState) fail(e *RecordError) {
@@ -40,13 +42,46 @@ func (st *recordState) fail(e *RecordError) {
 	}
 }
 
+// pendingRecord is what the first pass keeps of one records element; it
+// is kept small because a 6 MB event has thousands. An object element's
+// Record, with its key and value still base64 spans of the payload, is the
+// next one in batch.Records.
+type pendingRecord struct {
+	// start is where the element begins in the payload.
+	start int
+	// err is the first field problem; it outranks a base64 error, which
+	// outranks a missing field.
+	err   *RecordError
+	flags pendingFlags
+}
+
+type pendingFlags uint16
+
+const (
+	isObject pendingFlags = 1 << iota
+	hasTopic
+	hasPartition
+	hasOffset
+	keySet
+	keySlow
+	keyChecked
+	valSet
+	valSlow
+	valChecked
+)
+
+func flagIf(f pendingFlags, ok bool) pendingFlags {
+	if ok {
+		return f
+	}
+	return 0
+}
+
 // record reads one element of a records array. Field problems make the
 // record a Failure; only broken JSON syntax fails the event, because then
 // the element boundaries themselves are unknown.
 func (d *awsDecoder) record() error {
 	s := &d.s
-	index := d.index
-	d.index++
 	s.ws()
 	start := s.i
 	var st recordState
@@ -54,7 +89,7 @@ func (d *awsDecoder) record() error {
 		if err := s.skip(1); err != nil {
 			return err
 		}
-		d.failure(index, &st, start, recordErr(ErrWrongType, "", "record is not a JSON object"))
+		d.pending = append(d.pending, pendingRecord{start: start, err: recordErr(ErrWrongType, "", "record is not a JSON object")})
 		return nil
 	}
 	s.i++
@@ -79,48 +114,98 @@ func (d *awsDecoder) record() error {
 			return s.syntax("expected ',' or '}'")
 		}
 	}
-	// Base64 is decoded after the whole object is read, so that a later
+	d.pending = append(d.pending, pendingRecord{start: start, err: st.err, flags: isObject |
+		flagIf(hasTopic, st.hasTopic) | flagIf(hasPartition, st.hasPartition) | flagIf(hasOffset, st.hasOffset) |
+		flagIf(keySet, st.keySet) | flagIf(keySlow, st.keySlow) | flagIf(keyChecked, st.keyChecked) |
+		flagIf(valSet, st.valSet) | flagIf(valSlow, st.valSlow) | flagIf(valChecked, st.valChecked)})
+	// Base64 is decoded in the second pass, which also means a later
 	// duplicate key wins as it does in encoding/json.
-	if st.keySet {
-		k, err := d.b64(st.keyRaw, st.keySlow)
-		if err != nil {
-			st.fail(recordErr(ErrBadBase64, "key", "%v", err))
-		}
-		st.rec.Key = k
-	}
-	if st.valSet {
-		v, err := d.b64(st.valRaw, st.valSlow)
-		if err != nil {
-			st.fail(recordErr(ErrBadBase64, "value", "%v", err))
-		}
-		st.rec.Value = v
-	}
-	switch {
-	case !st.hasTopic:
-		st.fail(recordErr(ErrMissingField, "topic", "absent or null"))
-	case !st.hasPartition:
-		st.fail(recordErr(ErrMissingField, "partition", "absent or null"))
-	case !st.hasOffset:
-		st.fail(recordErr(ErrMissingField, "offset", "absent or null"))
-	}
-	if st.err != nil {
-		d.failure(index, &st, start, st.err)
-		return nil
-	}
-	st.rec.ValueSize = len(st.rec.Value)
+	st.rec.Key, st.rec.Value = st.keyRaw, st.valRaw
 	d.batch.Records = append(d.batch.Records, st.rec)
-	d.batch.Indexes = append(d.batch.Indexes, index)
 	return nil
 }
 
-func (d *awsDecoder) failure(index int, st *recordState, start int, err *RecordError) {
+// decodeRecords is the second pass: it decodes every pending key and value
+// into one arena and sorts the elements into Records and Failures,
+// compacting Records in place.
+func (d *awsDecoder) decodeRecords() error {
+	size := 0
+	for i := range d.batch.Records {
+		r := &d.batch.Records[i]
+		// Spans of set strings are never nil, even when empty.
+		size += base64.StdEncoding.DecodedLen(len(r.Key)) + base64.StdEncoding.DecodedLen(len(r.Value))
+	}
+	d.arena = make([]byte, 0, size)
+	d.batch.Indexes = make([]int, 0, len(d.batch.Records))
+	good := d.batch.Records[:0]
+	next := 0
+	for index := range d.pending {
+		p := &d.pending[index]
+		if p.flags&isObject == 0 {
+			d.failure(index, p, Record{}, p.err)
+			continue
+		}
+		// good never overtakes next, so r is read before its slot is
+		// reused.
+		r := d.batch.Records[next]
+		next++
+		rerr := p.err
+		if p.flags&keySet != 0 {
+			k, err, fatal := d.b64(r.Key, p.flags&keySlow != 0, p.flags&keyChecked != 0)
+			if fatal != nil {
+				return fatal
+			}
+			if err != nil && rerr == nil {
+				rerr = recordErr(ErrBadBase64, "key", "%v", err)
+			}
+			r.Key = k
+		}
+		if p.flags&valSet != 0 {
+			v, err, fatal := d.b64(r.Value, p.flags&valSlow != 0, p.flags&valChecked != 0)
+			if fatal != nil {
+				return fatal
+			}
+			if err != nil && rerr == nil {
+				rerr = recordErr(ErrBadBase64, "value", "%v", err)
+			}
+			r.Value = v
+		}
+		if rerr == nil {
+			switch {
+			case p.flags&hasTopic == 0:
+				rerr = recordErr(ErrMissingField, "topic", "absent or null")
+			case p.flags&hasPartition == 0:
+				rerr = recordErr(ErrMissingField, "partition", "absent or null")
+			case p.flags&hasOffset == 0:
+				rerr = recordErr(ErrMissingField, "offset", "absent or null")
+			}
+		}
+		if rerr != nil {
+			d.failure(index, p, r, rerr)
+			continue
+		}
+		r.ValueSize = len(r.Value)
+		good = append(good, r)
+		d.batch.Indexes = append(d.batch.Indexes, index)
+	}
+	// Failed records' slots must not keep their strings reachable.
+	clear(d.batch.Records[len(good):])
+	d.batch.Records = good
+	return nil
+}
+
+func (d *awsDecoder) failure(index int, p *pendingRecord, r Record, err *RecordError) {
+	// The element was read once already, so skipping it again finds its
+	// end and cannot fail; only failures pay for keeping no end offset.
+	s := scanner{b: d.s.b, i: p.start}
+	_ = s.skip(1)
 	d.batch.Failures = append(d.batch.Failures, Failure{
 		Index:     index,
-		Topic:     st.rec.Topic,
-		Partition: st.rec.Partition,
-		Offset:    st.rec.Offset,
-		HasOffset: st.hasOffset,
-		Raw:       json.RawMessage(d.s.b[start:d.s.i]),
+		Topic:     r.Topic,
+		Partition: r.Partition,
+		Offset:    r.Offset,
+		HasOffset: p.flags&hasOffset != 0,
+		Raw:       json.RawMessage(d.s.b[p.start:s.i]),
 		Err:       err,
 	})
 }
@@ -194,14 +279,26 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 			st.fail(recordErr(ErrWrongType, string(key), "not a string"))
 			return s.skip(1)
 		}
-		raw, slow, err := s.str()
+		// A key or value replaced by a later duplicate is never decoded,
+		// so it is validated now if the first pass skipped that.
+		if isKey && st.keySet && !st.keyChecked {
+			if _, err := d.check(st.keyRaw); err != nil {
+				return err
+			}
+		}
+		if !isKey && st.valSet && !st.valChecked {
+			if _, err := d.check(st.valRaw); err != nil {
+				return err
+			}
+		}
+		raw, slow, checked, err := s.span()
 		if err != nil {
 			return err
 		}
 		if isKey {
-			st.keyRaw, st.keySlow, st.keySet = raw, slow, true
+			st.keyRaw, st.keySlow, st.keyChecked, st.keySet = raw, slow, checked, true
 		} else {
-			st.valRaw, st.valSlow, st.valSet = raw, slow, true
+			st.valRaw, st.valSlow, st.valChecked, st.valSet = raw, slow, checked, true
 		}
 	case foldEq(key, "headers"):
 		return d.headers(st)

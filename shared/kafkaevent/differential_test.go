@@ -148,6 +148,14 @@ func compareWithReference(t *testing.T, payload []byte) {
 	t.Helper()
 	want, wantFail, ok := reference(payload)
 	got, gotFail, err := ours(t, payload)
+	if !json.Valid(payload) {
+		// Only syntax fails a whole event, so no record of invalid JSON
+		// can be indexed.
+		if !errors.Is(err, ErrMalformed) {
+			t.Fatalf("payload is not JSON, Decode returns %v\npayload: %q", err, payload)
+		}
+		return
+	}
 	if !ok {
 		return
 	}
@@ -214,6 +222,65 @@ func TestDifferentialEdgeCases(t *testing.T) {
 				t.Fatalf("reference rejects the case; fix the test input: %s", payload)
 			}
 			compareWithReference(t, []byte(payload))
+		})
+	}
+}
+
+// TestKeyValueSyntax covers keys and values whose closing quote is found
+// before their content is validated: whatever their content, invalid JSON
+// must fail the event as it does in encoding/json.
+func TestKeyValueSyntax(t *testing.T) {
+	rec := func(fields string) string {
+		return `{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","partition":0,"offset":5` + fields + `}]}}`
+	}
+	tests := map[string]string{
+		"control byte in value":          rec("," + `"value":"YW` + "\x01" + `Jj"`),
+		"raw newline in value":           rec(",\"value\":\"YWJj\nZGVm\""),
+		"raw CR and LF in key":           rec(",\"key\":\"YWJj\r\nZGVm\""),
+		"four raw newlines in value":     rec(",\"value\":\"YWJj\n\n\n\nZGVm\""),
+		"tab in value":                   rec(",\"value\":\"YW\tJj\""),
+		"invalid value, then a good one": rec(",\"value\":\"YW\x01Jj\",\"value\":\"YQ==\""),
+		"invalid key, then a good one":   rec(",\"key\":\"YW\x01Jj\",\"key\":\"YQ==\""),
+		"unterminated value":             `{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","partition":0,"offset":5,"value":"YWJj`,
+		"invalid value, foreign event":   `{"eventSource":"aws:sqs","records":{"t-0":[{"topic":"t","value":"YW` + "\x00" + `Jj"}]}}`,
+		"invalid value in failed record": `{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","value":"YW` + "\x1f" + `Jj"}]}}`,
+	}
+	for name, payload := range tests {
+		t.Run(name, func(t *testing.T) {
+			if json.Valid([]byte(payload)) {
+				t.Fatalf("test input is valid JSON: %q", payload)
+			}
+			_, err := Decode([]byte(payload), FormatAuto)
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("Decode = %v, want ErrMalformed", err)
+			}
+		})
+	}
+	// The same content, valid JSON: what is not base64 fails the record.
+	valid := map[string]struct {
+		payload string
+		good    int
+	}{
+		"non-ASCII value":      {rec(",\"value\":\"YW\u00e9Jj\""), 0},
+		"raw non-ASCII value":  {rec(",\"value\":\"YW\xc3\xa9Jj\""), 0},
+		"invalid UTF-8 value":  {rec(",\"value\":\"YW\xffJj\""), 0},
+		"escaped slash":        {rec(`,"value":"YS9i\/w=="`), 1},
+		"escaped quote":        {rec(`,"value":"YS\"9i"`), 0},
+		"backslash at the end": {rec(`,"value":"YQ==\\"`), 0},
+		"padding only":         {rec(`,"value":"===="`), 0},
+		"short value":          {rec(`,"value":"YQ="`), 0},
+		"plain value":          {rec(`,"key":"YQ==","value":"YWJjZA=="`), 1},
+	}
+	for name, tc := range valid {
+		t.Run(name, func(t *testing.T) {
+			b, err := Decode([]byte(tc.payload), FormatAuto)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if len(b.Records) != tc.good || len(b.Records)+len(b.Failures) != 1 {
+				t.Fatalf("%d records, %d failures; want %d good of 1", len(b.Records), len(b.Failures), tc.good)
+			}
+			compareWithReference(t, []byte(tc.payload))
 		})
 	}
 }

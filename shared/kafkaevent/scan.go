@@ -1,6 +1,7 @@
 package kafkaevent
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -109,6 +110,23 @@ func (s *scanner) str() (raw []byte, slow bool, err error) {
 		}
 	}
 	return nil, false, s.syntax("unterminated string")
+}
+
+// span reads a string expected to be long plain base64 (an AWS key or
+// value). When no backslash precedes the first quote, that quote ends the
+// string, and two vectorised byte searches delimit it; checked is then
+// false, and the caller must still validate the content (see
+// awsDecoder.b64). Otherwise it is read by str and checked is true.
+func (s *scanner) span() (raw []byte, slow, checked bool, err error) {
+	if s.peek() == '"' {
+		rest := s.b[s.i+1:]
+		if q := bytes.IndexByte(rest, '"'); q >= 0 && bytes.IndexByte(rest[:q], '\\') < 0 {
+			s.i += q + 2
+			return rest[:q], false, false, nil
+		}
+	}
+	raw, slow, err = s.str()
+	return raw, slow, true, err
 }
 
 const (
