@@ -109,3 +109,12 @@ func BenchmarkAppend(b *testing.B) {
 		dst = Append(dst[:0], in)
 	}
 }
+
+func BenchmarkAppendPlain(b *testing.B) {
+	in := []byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789", 30))
+	dst := make([]byte, 0, 2*len(in))
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		dst = Append(dst[:0], in)
+	}
+}
