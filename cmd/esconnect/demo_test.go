@@ -172,7 +172,7 @@ func TestDemoInterruptedExits130(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := runDemo(ctx, []string{"--ephemeral"}, &stdout, &stderr)
 	var ec *exitCodeError
-	if !errors.As(err, &ec) || ec.code != exitInterrupted {
-		t.Fatalf("error = %v, want exit code %d", err, exitInterrupted)
+	if !errors.As(err, &ec) || ec.code != demo.ExitInterrupted {
+		t.Fatalf("error = %v, want exit code %d", err, demo.ExitInterrupted)
 	}
 }
