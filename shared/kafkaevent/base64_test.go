@@ -1,0 +1,55 @@
+package kafkaevent
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"testing"
+)
+
+// checkLikeStd asserts decodeBase64 gives exactly what encoding/base64 gives
+// for src: the same bytes, or the same error with the same offset.
+func checkLikeStd(t *testing.T, src []byte) {
+	t.Helper()
+	want := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	wn, werr := base64.StdEncoding.Decode(want, src)
+	got := make([]byte, len(want))
+	gn, gerr := decodeBase64(got, src)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Fatalf("error %v, encoding/base64 says %v\nsrc %q", gerr, werr, src)
+	}
+	if werr == nil && (gn != wn || !bytes.Equal(got[:gn], want[:wn])) {
+		t.Fatalf("decoded %d bytes %x, encoding/base64 %d bytes %x\nsrc %q", gn, got[:gn], wn, want[:wn], src)
+	}
+}
+
+// TestDecodeBase64LikeStd puts every byte value at every position of
+// strings long enough for the vectorised blocks, and cuts them at every
+// length, so that each block boundary sees invalid input, padding and
+// line breaks.
+func TestDecodeBase64LikeStd(t *testing.T) {
+	plain := make([]byte, 200)
+	for i := range plain {
+		plain[i] = byte(i * 7)
+	}
+	enc := []byte(base64.StdEncoding.EncodeToString(plain))
+	for n := 0; n <= len(enc); n++ {
+		checkLikeStd(t, enc[:n])
+	}
+	for pos := 0; pos < 120; pos++ {
+		for c := 0; c < 256; c++ {
+			src := bytes.Clone(enc[:120])
+			src[pos] = byte(c)
+			checkLikeStd(t, src)
+		}
+	}
+}
+
+func FuzzDecodeBase64(f *testing.F) {
+	long := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("esconnect\x00\xff"), 20))
+	f.Add([]byte(long))
+	f.Add([]byte(long[:100] + "\n" + long[100:]))
+	f.Add([]byte(long[:60] + "=" + long[61:]))
+	f.Add([]byte(long[:64] + "-_" + long[66:]))
+	f.Fuzz(checkLikeStd)
+}
