@@ -51,6 +51,15 @@ test: ## run every test (starts the local PostgreSQL when it is stopped)
 	$(GO) test $(TEST_FLAGS) ./...
 	./scripts/fuzz.sh 3
 
+# The functions ship as linux/arm64 (Graviton); the decode path uses
+# arm64-specific code (segmentio/asm's NEON base64), so its packages are also
+# tested as arm64 binaries under user-mode emulation (apt-get install qemu-user).
+ARM64_PACKAGES := ./shared/kafkaevent/ ./shared/jsonstr/ ./shared/msgdoc/ ./shared/esbulk/
+.PHONY: test-arm64
+test-arm64: ## run the decode path's tests as linux/arm64 binaries under qemu-aarch64
+	@command -v qemu-aarch64 >/dev/null || { echo 'test-arm64 needs qemu-aarch64 (apt-get install qemu-user)'; exit 1; }
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64 $(ARM64_PACKAGES)
+
 .PHONY: fuzz
 FUZZTIME ?= 10
 fuzz: ## run every fuzz target for FUZZTIME seconds each (default 10); a failing input is kept under testdata/fuzz
