@@ -95,7 +95,7 @@ func TestExitStatus(t *testing.T) {
 	}{
 		{"help", t.Context(), []string{"-h"}, 0},
 		{"unexpected argument", t.Context(), []string{"extra"}, demo.ExitUsage},
-		{"unknown flag", t.Context(), []string{"--bogus"}, 1},
+		{"unknown flag", t.Context(), []string{"--bogus"}, demo.ExitUsage},
 		{"interrupted", cancelled, []string{"--ephemeral"}, demo.ExitInterrupted},
 	}
 	for _, tt := range tests {
@@ -104,7 +104,7 @@ func TestExitStatus(t *testing.T) {
 			if got := run(tt.ctx, tt.args, &stdout, &stderr); got != tt.want {
 				t.Errorf("exit status %d, want %d\nstderr:\n%s", got, tt.want, stderr.String())
 			}
-			if tt.want == demo.ExitUsage && !strings.Contains(stderr.String(), "usage: esconnect-demo") {
+			if tt.want != demo.ExitInterrupted && !strings.Contains(stderr.String(), "usage: esconnect-demo") {
 				t.Errorf("stderr has no usage:\n%s", stderr.String())
 			}
 		})

@@ -145,8 +145,7 @@ func TestDemoFlags(t *testing.T) {
 		wantCode int
 	}{
 		{name: "unexpected argument", args: []string{"extra"}, wantCode: 2},
-		// A flag error is the flag package's own error (exit status 1), after usage.
-		{name: "unknown flag", args: []string{"--bogus"}, wantCode: 0},
+		{name: "unknown flag", args: []string{"--bogus"}, wantCode: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,14 +15,15 @@ import (
 
 // Exit statuses beyond 0 (success, or usage asked for) and 1 (failure).
 const (
-	// ExitUsage is for arguments the demo does not take.
+	// ExitUsage is for flags or arguments the demo does not take.
 	ExitUsage = 2
 	// ExitInterrupted is the shell's status for a process stopped by SIGINT.
 	ExitInterrupted = 130
 )
 
 var (
-	// ErrUsage is wrapped by Command's error for arguments it does not take.
+	// ErrUsage is wrapped by Command's error for flags or arguments it does
+	// not take.
 	ErrUsage = errors.New("usage")
 	// ErrInterrupted is Command's error when ctx ends the demo early.
 	ErrInterrupted = errors.New("interrupted; everything the demo started is stopped")
@@ -68,7 +69,11 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		// The flag package has printed the problem and the usage.
+		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
