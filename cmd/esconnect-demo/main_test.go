@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,8 @@ import (
 	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
-// pgURL is the PostgreSQL the test needs; when it is not reachable the test
-// fails (scripts/ensure-postgres.sh starts the local server).
+// pgURL is the PostgreSQL the demo test needs; when it is not reachable
+// the test fails (scripts/ensure-postgres.sh starts the local server).
 func pgURL() string {
 	if u := os.Getenv("PG_TEST_URL"); u != "" {
 		return u
@@ -53,34 +54,87 @@ func TestRunsTheWholeDemo(t *testing.T) {
 		}
 	})
 	var stdout, stderr bytes.Buffer
+	began := time.Now()
 	code := run(t.Context(), []string{"--ephemeral", "--require-pg", "--pg-url", pgURL(), "--pg-schema", schema}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit status %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
+	out := stdout.String()
+
 	var search struct {
 		Hits struct {
+			Total struct {
+				Value int `json:"value"`
+			} `json:"total"`
 			Hits []struct {
+				Index  string `json:"_index"`
+				ID     string `json:"_id"`
 				Source struct {
-					MsgBody struct {
-						Topic string `json:"topic"`
-					} `json:"msg_body"`
+					MsgBody map[string]any `json:"msg_body"`
 				} `json:"_source"`
 			} `json:"hits"`
 		} `json:"hits"`
 	}
-	jsonAfter(t, stdout.String(), demo.HeadingSearch, &search)
-	if n := len(search.Hits.Hits); n != 5 {
-		t.Errorf("search shows %d documents, want the 5 sample messages", n)
+	jsonAfter(t, out, demo.HeadingSearch, &search)
+	// The sink's documents as the Alibaba connector writes them; the
+	// timestamp is checked apart because it is the produce time.
+	want := []map[string]any{
+		{"key": "order-1001", "value": `{"order_id":1001,"item":"coffee beans","qty":2}`, "valueSize": 47.0},
+		{"key": "order-1002", "value": `{"order_id":1002,"item":"espresso cups","qty":6}`, "valueSize": 48.0},
+		// A null key leaves msg_body.key out.
+		{"value": "hello from a message without a key", "valueSize": 34.0},
+		// Bytes ff fe 00 01 80 are not UTF-8: base64, with the encoding named.
+		{"key": "sensor-7", "value": "//4AAYA=", "valueEncoding": "base64", "valueSize": 5.0},
+		{"key": "order-1001", "value": `{"order_id":1001,"item":"coffee beans","qty":3}`, "valueSize": 47.0},
 	}
+	if search.Hits.Total.Value != len(want) || len(search.Hits.Hits) != len(want) {
+		t.Fatalf("search shows %d hits (total %d), want %d:\n%s", len(search.Hits.Hits), search.Hits.Total.Value, len(want), out)
+	}
+	byOffset := map[float64]map[string]any{}
 	for _, h := range search.Hits.Hits {
-		if h.Source.MsgBody.Topic != demo.Topic {
-			t.Errorf("document of topic %q, want %q", h.Source.MsgBody.Topic, demo.Topic)
+		if h.Index != "elastic_test" {
+			t.Errorf("hit %s in index %q", h.ID, h.Index)
+		}
+		off, _ := h.Source.MsgBody["offset"].(float64)
+		byOffset[off] = h.Source.MsgBody
+	}
+	for i, w := range want {
+		got := byOffset[float64(i)]
+		if got == nil {
+			t.Errorf("no document for offset %d", i)
+			continue
+		}
+		ts, _ := got["timestamp"].(float64)
+		if d := time.UnixMilli(int64(ts)); d.Before(began.Add(-time.Minute)) || d.After(time.Now().Add(time.Minute)) {
+			t.Errorf("offset %d: timestamp %v is not the produce time", i, d)
+		}
+		delete(got, "timestamp")
+		full := map[string]any{"topic": "elasticsearch-test-input", "partition": 0.0, "offset": float64(i), "overflowFlag": false}
+		for k, v := range w {
+			full[k] = v
+		}
+		if !reflect.DeepEqual(got, full) {
+			t.Errorf("offset %d: msg_body = %v\nwant %v", i, got, full)
 		}
 	}
+
 	var job pgsync.Job
-	jsonAfter(t, stdout.String(), demo.HeadingJob, &job)
-	if job.Status != pgsync.StatusCompleted || job.IndexedDocumentCount == 0 {
-		t.Errorf("sync job %q with %d documents indexed, want completed with some", job.Status, job.IndexedDocumentCount)
+	jsonAfter(t, out, demo.HeadingJob, &job)
+	if job.Status != pgsync.StatusCompleted || job.TriggerMethod != pgsync.TriggerOnDemand {
+		t.Errorf("job status %q trigger %q, want completed on_demand (error %v)", job.Status, job.TriggerMethod, job.Error)
+	}
+	// customers has 3 rows, orders 4; page_views has no primary key.
+	if job.IndexedDocumentCount != 7 || job.TotalDocumentCount != 7 || job.DeletedDocumentCount != 0 || job.Metadata.RowsRead != 7 {
+		t.Errorf("job counts indexed %d total %d deleted %d rows %d, want 7, 7, 0, 7",
+			job.IndexedDocumentCount, job.TotalDocumentCount, job.DeletedDocumentCount, job.Metadata.RowsRead)
+	}
+	if !reflect.DeepEqual(job.Connector.Tables, []string{"customers", "orders"}) || job.Connector.Schema != schema ||
+		len(job.Metadata.SkippedTables) != 1 || job.Metadata.SkippedTables[0].Table != "page_views" {
+		t.Errorf("job synced %v of %q, skipped %+v; want customers and orders of %s, page_views skipped",
+			job.Connector.Tables, job.Connector.Schema, job.Metadata.SkippedTables, schema)
+	}
+	if strings.Contains(out, "Skipped:") {
+		t.Errorf("demo reports a skipped step:\n%s", out)
 	}
 }
 
