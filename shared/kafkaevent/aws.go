@@ -233,6 +233,11 @@ func (d *awsDecoder) b64(raw []byte, slow, checked bool) (b []byte, err, fatal e
 		if slow, fatal = d.check(raw); fatal != nil {
 			return nil, nil, fatal
 		}
+		if !slow && err != nil {
+			// A valid string without escapes or non-ASCII bytes: the
+			// decode's error stands.
+			return nil, err, nil
+		}
 	}
 	if slow {
 		raw = []byte(unquote(raw, slow))
