@@ -78,7 +78,13 @@ func Append[T string | []byte](dst []byte, s T) []byte {
 			i++
 		case escaped:
 			dst = append(dst, s[start:i]...)
-			dst = appendEscape(dst, c)
+			if c == '"' || c == '\\' {
+				// The common escapes in JSON text values, kept out of a
+				// call.
+				dst = append(dst, '\\', c)
+			} else {
+				dst = appendEscape(dst, c)
+			}
 			i++
 			start = i
 		default:
