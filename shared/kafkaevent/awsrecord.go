@@ -30,11 +30,26 @@ type recordState struct {
 	hasTopic, hasPartition bool
 	hasOffset              bool
 	err                    *RecordError
-	keyRaw, valRaw         []byte
-	keySlow, valSlow       bool
-	keySet, valSet         bool
-	keyChecked, valChecked bool
+	key, val               b64String
 }
+
+// b64String is a base64 key or value as the first pass leaves it: a span
+// of the payload, decoded in the second pass.
+type b64String struct {
+	raw   []byte
+	flags stringFlags
+}
+
+// stringFlags say whether a key or value was present, needs unescaping
+// (slow, see scanner.str) and was validated as a JSON string (checked, see
+// scanner.span).
+type stringFlags uint8
+
+const (
+	stringSet stringFlags = 1 << iota
+	stringSlow
+	stringChecked
+)
 
 func (st *recordState) fail(e *RecordError) {
 	if st.err == nil {
@@ -51,8 +66,9 @@ type pendingRecord struct {
 	start int
 	// err is the first field problem; it outranks a base64 error, which
 	// outranks a missing field.
-	err   *RecordError
-	flags pendingFlags
+	err      *RecordError
+	flags    pendingFlags
+	key, val stringFlags
 }
 
 type pendingFlags uint16
@@ -62,12 +78,6 @@ const (
 	hasTopic
 	hasPartition
 	hasOffset
-	keySet
-	keySlow
-	keyChecked
-	valSet
-	valSlow
-	valChecked
 )
 
 func flagIf(f pendingFlags, ok bool) pendingFlags {
@@ -114,13 +124,11 @@ func (d *awsDecoder) record() error {
 			return s.syntax("expected ',' or '}'")
 		}
 	}
-	d.pending = append(d.pending, pendingRecord{start: start, err: st.err, flags: isObject |
-		flagIf(hasTopic, st.hasTopic) | flagIf(hasPartition, st.hasPartition) | flagIf(hasOffset, st.hasOffset) |
-		flagIf(keySet, st.keySet) | flagIf(keySlow, st.keySlow) | flagIf(keyChecked, st.keyChecked) |
-		flagIf(valSet, st.valSet) | flagIf(valSlow, st.valSlow) | flagIf(valChecked, st.valChecked)})
+	d.pending = append(d.pending, pendingRecord{start: start, err: st.err, key: st.key.flags, val: st.val.flags,
+		flags: isObject | flagIf(hasTopic, st.hasTopic) | flagIf(hasPartition, st.hasPartition) | flagIf(hasOffset, st.hasOffset)})
 	// Base64 is decoded in the second pass, which also means a later
 	// duplicate key wins as it does in encoding/json.
-	st.rec.Key, st.rec.Value = st.keyRaw, st.valRaw
+	st.rec.Key, st.rec.Value = st.key.raw, st.val.raw
 	d.batch.Records = append(d.batch.Records, st.rec)
 	return nil
 }
@@ -150,25 +158,12 @@ func (d *awsDecoder) decodeRecords() error {
 		r := d.batch.Records[next]
 		next++
 		rerr := p.err
-		if p.flags&keySet != 0 {
-			k, err, fatal := d.b64(r.Key, p.flags&keySlow != 0, p.flags&keyChecked != 0)
-			if fatal != nil {
-				return fatal
-			}
-			if err != nil && rerr == nil {
-				rerr = recordErr(ErrBadBase64, "key", "%v", err)
-			}
-			r.Key = k
+		var fatal error
+		if r.Key, fatal = d.decodeString(r.Key, p.key, "key", &rerr); fatal != nil {
+			return fatal
 		}
-		if p.flags&valSet != 0 {
-			v, err, fatal := d.b64(r.Value, p.flags&valSlow != 0, p.flags&valChecked != 0)
-			if fatal != nil {
-				return fatal
-			}
-			if err != nil && rerr == nil {
-				rerr = recordErr(ErrBadBase64, "value", "%v", err)
-			}
-			r.Value = v
+		if r.Value, fatal = d.decodeString(r.Value, p.val, "value", &rerr); fatal != nil {
+			return fatal
 		}
 		if rerr == nil {
 			switch {
@@ -192,6 +187,22 @@ func (d *awsDecoder) decodeRecords() error {
 	clear(d.batch.Records[len(good):])
 	d.batch.Records = good
 	return nil
+}
+
+// decodeString decodes one key or value span. A base64 error becomes the
+// record's error unless it has one already; only invalid JSON is returned.
+func (d *awsDecoder) decodeString(raw []byte, f stringFlags, field string, rerr **RecordError) ([]byte, error) {
+	if f&stringSet == 0 {
+		return raw, nil
+	}
+	b, err, fatal := d.b64(raw, f&stringSlow != 0, f&stringChecked != 0)
+	if fatal != nil {
+		return nil, fatal
+	}
+	if err != nil && *rerr == nil {
+		*rerr = recordErr(ErrBadBase64, field, "%v", err)
+	}
+	return b, nil
 }
 
 func (d *awsDecoder) failure(index int, p *pendingRecord, r Record, err *RecordError) {
@@ -279,15 +290,14 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 			st.fail(recordErr(ErrWrongType, string(key), "not a string"))
 			return s.skip(1)
 		}
+		f := &st.val
+		if isKey {
+			f = &st.key
+		}
 		// A key or value replaced by a later duplicate is never decoded,
 		// so it is validated now if the first pass skipped that.
-		if isKey && st.keySet && !st.keyChecked {
-			if _, err := d.check(st.keyRaw); err != nil {
-				return err
-			}
-		}
-		if !isKey && st.valSet && !st.valChecked {
-			if _, err := d.check(st.valRaw); err != nil {
+		if f.flags&(stringSet|stringChecked) == stringSet {
+			if _, err := d.check(f.raw); err != nil {
 				return err
 			}
 		}
@@ -295,10 +305,12 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 		if err != nil {
 			return err
 		}
-		if isKey {
-			st.keyRaw, st.keySlow, st.keyChecked, st.keySet = raw, slow, checked, true
-		} else {
-			st.valRaw, st.valSlow, st.valChecked, st.valSet = raw, slow, checked, true
+		f.raw, f.flags = raw, stringSet
+		if slow {
+			f.flags |= stringSlow
+		}
+		if checked {
+			f.flags |= stringChecked
 		}
 	case foldEq(key, "headers"):
 		return d.headers(st)
