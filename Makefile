@@ -45,11 +45,22 @@ $(SAM_TARGETS): build-%:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp $(DIST)/$(patsubst $*:%,%,$(filter $*:%,$(SAM_FUNCTIONS)))/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
 
-test: ## run every test (starts the local PostgreSQL when it is stopped)
+test: ## every test: vet, the suite against the embedded doubles and the real servers (started and stopped here), fuzz
 	./scripts/ensure-postgres.sh
 	$(GO) vet ./...
-	$(GO) test $(TEST_FLAGS) ./...
+	./scripts/realstack.sh run -- $(GO) test $(TEST_FLAGS) ./...
 	./scripts/fuzz.sh 3
+
+.PHONY: test-embedded realstack realstack-stop
+test-embedded: ## the suite against the embedded doubles only (an explicit opt-out of the real servers)
+	./scripts/ensure-postgres.sh
+	ESCONNECT_TEST_EMBEDDED_ONLY=1 $(GO) test $(TEST_FLAGS) ./...
+
+realstack: ## start real Elasticsearch 8 and 7, OpenSearch 2 and Kafka 4 on 127.0.0.1 and print their addresses
+	./scripts/realstack.sh start
+
+realstack-stop: ## stop the servers make realstack started
+	./scripts/realstack.sh stop
 
 # The functions ship as linux/arm64 (Graviton); the decode path uses
 # arm64-specific code (segmentio/asm's NEON base64), so its packages are also
