@@ -21,6 +21,19 @@ const (
 	EnvESTLSSkipVerify  = "ES_TLS_SKIP_VERIFY"
 	EnvESRequestTimeout = "ES_REQUEST_TIMEOUT"
 	EnvESCompress       = "ES_COMPRESS"
+	EnvESDistribution   = "ES_DISTRIBUTION"
+)
+
+// The distributions ES_DISTRIBUTION names.
+const (
+	// DistributionElasticsearch is Elasticsearch, self-managed or Elastic
+	// Cloud: its answers carry the X-Elastic-Product header, which the
+	// transport checks.
+	DistributionElasticsearch = "elasticsearch"
+	// DistributionOpenSearch is OpenSearch 1.x-3.x and Amazon OpenSearch
+	// Service, which speak the same REST API for everything esconnect sends
+	// but do not send that header.
+	DistributionOpenSearch = "opensearch"
 )
 
 // Environment variables of the bulk writer.
@@ -99,6 +112,8 @@ type Elasticsearch struct {
 	RequestTimeout time.Duration
 	// Compress gzips request bodies.
 	Compress bool
+	// Distribution is DistributionElasticsearch or DistributionOpenSearch.
+	Distribution string
 }
 
 // LoadElasticsearch reads the connection settings and records every problem
@@ -112,6 +127,7 @@ func LoadElasticsearch(e *Env) Elasticsearch {
 		TLSSkipVerify:  e.Bool(EnvESTLSSkipVerify, false),
 		RequestTimeout: e.Duration(EnvESRequestTimeout, DefaultESRequestTimeout),
 		Compress:       e.Bool(EnvESCompress, false),
+		Distribution:   e.Enum(EnvESDistribution, DistributionElasticsearch, DistributionElasticsearch, DistributionOpenSearch),
 	}
 	urls := e.List(EnvESURL, nil)
 	switch {
@@ -201,9 +217,9 @@ func redact(s string) string {
 
 // String describes the settings without credentials.
 func (c Elasticsearch) String() string {
-	return fmt.Sprintf("urls=%v cloud_id=%q username=%q password=%q api_key=%q ca_cert=%t tls_skip_verify=%t request_timeout=%s compress=%t",
+	return fmt.Sprintf("urls=%v cloud_id=%q username=%q password=%q api_key=%q ca_cert=%t tls_skip_verify=%t request_timeout=%s compress=%t distribution=%s",
 		c.URLs, c.CloudID, c.Username, redact(c.Password), redact(c.APIKey), c.CACert != nil,
-		c.TLSSkipVerify, c.RequestTimeout, c.Compress)
+		c.TLSSkipVerify, c.RequestTimeout, c.Compress, c.Distribution)
 }
 
 // LogValue makes slog print the settings without credentials.
@@ -218,6 +234,7 @@ func (c Elasticsearch) LogValue() slog.Value {
 		slog.Bool("tls_skip_verify", c.TLSSkipVerify),
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Bool("compress", c.Compress),
+		slog.String("distribution", c.Distribution),
 	)
 }
 

@@ -60,7 +60,7 @@ var (
 	// without the X-Elastic-Product header: the address reaches some other
 	// HTTP service (or a proxy that strips the header), and treating its
 	// 200s as bulk confirmations would acknowledge records nobody stored.
-	ErrNotElasticsearch = errors.New("the server is not Elasticsearch (no X-Elastic-Product header)")
+	ErrNotElasticsearch = errors.New("the server is not Elasticsearch (no X-Elastic-Product header; for OpenSearch set " + config.EnvESDistribution + "=" + config.DistributionOpenSearch + ")")
 )
 
 // Transport sends requests to the configured nodes. It is safe for
@@ -107,11 +107,17 @@ func New(cfg config.Elasticsearch) (*Transport, error) {
 		// which it only places in request headers.
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSettings, err)
 	}
-	return &Transport{client: c, http: ht}, nil
+	t := &Transport{client: c, http: ht}
+	// OpenSearch never sends the product header; its answers are still
+	// checked for shape by the code that reads them (esbulk refuses a bulk
+	// answer whose items do not match the request).
+	t.genuine.Store(cfg.Distribution == config.DistributionOpenSearch)
+	return t, nil
 }
 
 // Perform sends req, whose URL holds only the path and query, to one of
-// the nodes, and checks that the answer comes from Elasticsearch.
+// the nodes, and checks that the answer comes from Elasticsearch (unless
+// the settings name OpenSearch).
 func (t *Transport) Perform(req *http.Request) (*http.Response, error) {
 	res, err := t.client.Perform(req)
 	if err != nil || t.genuine.Load() {

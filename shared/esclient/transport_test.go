@@ -213,6 +213,36 @@ func TestProductCheck(t *testing.T) {
 	res.Body.Close()
 }
 
+// OpenSearch sends no product header; a transport configured for it takes
+// its answers, and the Elasticsearch error says which setting to use.
+func TestProductCheckOpenSearch(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"took":1,"errors":false,"items":[]}`)
+	}))
+	t.Cleanup(srv.Close)
+	for _, dist := range []string{config.DistributionElasticsearch, config.DistributionOpenSearch} {
+		tr := newTransport(t, config.Elasticsearch{URLs: []string{srv.URL}, Distribution: dist})
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "/_bulk", strings.NewReader("{}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tr.Perform(req)
+		if res != nil {
+			res.Body.Close()
+		}
+		switch dist {
+		case config.DistributionOpenSearch:
+			if err != nil {
+				t.Errorf("%s: Perform = %v, want the answer", dist, err)
+			}
+		default:
+			if !errors.Is(err, esclient.ErrNotElasticsearch) || !strings.Contains(err.Error(), "ES_DISTRIBUTION=opensearch") {
+				t.Errorf("%s: Perform = %v, want ErrNotElasticsearch naming ES_DISTRIBUTION=opensearch", dist, err)
+			}
+		}
+	}
+}
+
 func TestNewInvalidSettings(t *testing.T) {
 	tests := []struct {
 		name string
