@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Environment variables of the Elasticsearch connection.
@@ -22,6 +24,20 @@ const (
 	EnvESRequestTimeout = "ES_REQUEST_TIMEOUT"
 	EnvESCompress       = "ES_COMPRESS"
 	EnvESDistribution   = "ES_DISTRIBUTION"
+	EnvESAuth           = "ES_AUTH"
+	EnvESAWSService     = "ES_AWS_SERVICE"
+	// EnvAWSRegion is set by the Lambda runtime; elsewhere set it yourself.
+	EnvAWSRegion = "AWS_REGION"
+)
+
+// AuthAWSSigV4 is ES_AUTH's value for AWS Signature Version 4 (Amazon
+// OpenSearch Service and OpenSearch Serverless with IAM).
+const AuthAWSSigV4 = "aws-sigv4"
+
+// The services ES_AWS_SERVICE names.
+const (
+	AWSServiceES   = "es"
+	AWSServiceAOSS = "aoss"
 )
 
 // The distributions ES_DISTRIBUTION names.
@@ -114,6 +130,15 @@ type Elasticsearch struct {
 	Compress bool
 	// Distribution is DistributionElasticsearch or DistributionOpenSearch.
 	Distribution string
+	// Auth is "" (basic auth or an API key, or none) or AuthAWSSigV4.
+	Auth string
+	// AWSService and AWSRegion scope the SigV4 signature.
+	AWSService, AWSRegion string
+	// AWSCredentials, when not nil, supplies the SigV4 credentials; nil
+	// means the Lambda environment's (AWS_ACCESS_KEY_ID, ...). It is not
+	// read from the environment: a composition root sets it, as the CLI
+	// does with the AWS SDK's default chain.
+	AWSCredentials aws.CredentialsProvider
 }
 
 // LoadElasticsearch reads the connection settings and records every problem
@@ -127,7 +152,11 @@ func LoadElasticsearch(e *Env) Elasticsearch {
 		TLSSkipVerify:  e.Bool(EnvESTLSSkipVerify, false),
 		RequestTimeout: e.Duration(EnvESRequestTimeout, DefaultESRequestTimeout),
 		Compress:       e.Bool(EnvESCompress, false),
-		Distribution:   e.Enum(EnvESDistribution, DistributionElasticsearch, DistributionElasticsearch, DistributionOpenSearch),
+		Auth:           e.Enum(EnvESAuth, "", AuthAWSSigV4),
+	}
+	c.Distribution = e.Enum(EnvESDistribution, DistributionElasticsearch, DistributionElasticsearch, DistributionOpenSearch)
+	if c.Auth == AuthAWSSigV4 {
+		loadSigV4(e, &c)
 	}
 	urls := e.List(EnvESURL, nil)
 	switch {
@@ -161,6 +190,29 @@ func LoadElasticsearch(e *Env) Elasticsearch {
 		}
 	}
 	return c
+}
+
+// loadSigV4 reads and checks the SigV4 settings. Amazon OpenSearch Service
+// (also its legacy Elasticsearch 7.10 domains) never sends the Elasticsearch
+// product header, so the distribution is OpenSearch unless set otherwise,
+// and setting it otherwise is refused.
+func loadSigV4(e *Env, c *Elasticsearch) {
+	c.AWSService = e.Enum(EnvESAWSService, AWSServiceES, AWSServiceES, AWSServiceAOSS)
+	c.AWSRegion = e.String(EnvAWSRegion, "")
+	if c.AWSRegion == "" {
+		e.Fail(EnvAWSRegion, "required with %s=%s (the Lambda runtime sets it)", EnvESAuth, AuthAWSSigV4)
+	}
+	if v, ok := e.Lookup(EnvESDistribution); ok && strings.ToLower(v) != DistributionOpenSearch {
+		e.Fail(EnvESDistribution, "must be %s (or unset) with %s=%s: Amazon OpenSearch Service does not send the Elasticsearch product header",
+			DistributionOpenSearch, EnvESAuth, AuthAWSSigV4)
+	}
+	c.Distribution = DistributionOpenSearch
+	if c.Username != "" || c.APIKey != "" {
+		e.Fail(EnvESAuth, "%s signs every request with AWS credentials; unset %s/%s and %s", AuthAWSSigV4, EnvESUsername, EnvESPassword, EnvESAPIKey)
+	}
+	if c.CloudID != "" {
+		e.Fail(EnvESCloudID, "is Elastic Cloud, which does not take %s=%s", EnvESAuth, AuthAWSSigV4)
+	}
 }
 
 // checkURL rejects what the client would misuse. Credentials in a URL would
@@ -217,9 +269,9 @@ func redact(s string) string {
 
 // String describes the settings without credentials.
 func (c Elasticsearch) String() string {
-	return fmt.Sprintf("urls=%v cloud_id=%q username=%q password=%q api_key=%q ca_cert=%t tls_skip_verify=%t request_timeout=%s compress=%t distribution=%s",
+	return fmt.Sprintf("urls=%v cloud_id=%q username=%q password=%q api_key=%q ca_cert=%t tls_skip_verify=%t request_timeout=%s compress=%t distribution=%s auth=%q aws_service=%q aws_region=%q",
 		c.URLs, c.CloudID, c.Username, redact(c.Password), redact(c.APIKey), c.CACert != nil,
-		c.TLSSkipVerify, c.RequestTimeout, c.Compress, c.Distribution)
+		c.TLSSkipVerify, c.RequestTimeout, c.Compress, c.Distribution, c.Auth, c.AWSService, c.AWSRegion)
 }
 
 // LogValue makes slog print the settings without credentials.
@@ -235,6 +287,9 @@ func (c Elasticsearch) LogValue() slog.Value {
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Bool("compress", c.Compress),
 		slog.String("distribution", c.Distribution),
+		slog.String("auth", c.Auth),
+		slog.String("aws_service", c.AWSService),
+		slog.String("aws_region", c.AWSRegion),
 	)
 }
 

@@ -120,6 +120,31 @@ func TestLoadElasticsearchValid(t *testing.T) {
 	}
 }
 
+func TestLoadElasticsearchSigV4(t *testing.T) {
+	tests := []struct {
+		name        string
+		env         map[string]string
+		wantService string
+	}{
+		{"domain", map[string]string{EnvESAuth: "AWS-SIGV4", EnvAWSRegion: "eu-west-1"}, AWSServiceES},
+		{"serverless", map[string]string{EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESAWSService: "aoss",
+			EnvESDistribution: DistributionOpenSearch}, AWSServiceAOSS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := FromMap(tt.env)
+			c := LoadElasticsearch(e)
+			if err := e.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if c.Auth != AuthAWSSigV4 || c.AWSService != tt.wantService || c.AWSRegion != "eu-west-1" ||
+				c.Distribution != DistributionOpenSearch {
+				t.Fatalf("settings %v", c)
+			}
+		})
+	}
+}
+
 func TestLoadElasticsearchRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -136,6 +161,15 @@ func TestLoadElasticsearchRejects(t *testing.T) {
 		{"missing ca file", map[string]string{EnvESCACert: "/nonexistent/ca.pem"}, []string{EnvESCACert + ": reading"}},
 		{"ca without certificate", map[string]string{EnvESCACert: "-----BEGIN NOTHING-----"}, []string{"no PEM certificate"}},
 		{"zero timeout", map[string]string{EnvESRequestTimeout: "0s"}, []string{EnvESRequestTimeout + ": must be positive"}},
+		{"unknown distribution", map[string]string{EnvESDistribution: "solr"}, []string{EnvESDistribution}},
+		{"unknown auth", map[string]string{EnvESAuth: "kerberos"}, []string{EnvESAuth}},
+		{"sigv4 without region", map[string]string{EnvESAuth: AuthAWSSigV4}, []string{EnvAWSRegion + ": required"}},
+		{"sigv4 with basic auth", map[string]string{EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESUsername: "u", EnvESPassword: "p"},
+			[]string{EnvESAuth + ": aws-sigv4 signs"}},
+		{"sigv4 with elasticsearch", map[string]string{EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESDistribution: "elasticsearch"},
+			[]string{EnvESDistribution + ": must be opensearch"}},
+		{"sigv4 unknown service", map[string]string{EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESAWSService: "s3"},
+			[]string{EnvESAWSService}},
 		{"every problem at once",
 			map[string]string{EnvESUsername: "u", EnvESURL: "ftp://x", EnvESTLSSkipVerify: "maybe"},
 			[]string{EnvESPassword, EnvESURL, EnvESTLSSkipVerify}},

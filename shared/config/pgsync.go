@@ -130,6 +130,11 @@ func LoadPGSync(env *Env) (PGSync, error) {
 		Elasticsearch:  LoadElasticsearch(env),
 		Bulk:           LoadBulk(env),
 	}
+	if c.Elasticsearch.AWSService == AWSServiceAOSS {
+		// Deletes of vanished rows are found by scrolling the index's ids.
+		env.Fail(EnvESAWSService, "pg-es-sync finds the documents of deleted rows with the scroll API, which OpenSearch Serverless does not offer; use an OpenSearch Service domain (%s=%s)",
+			EnvESAWSService, AWSServiceES)
+	}
 	allowDot := env.Bool(EnvIndexAllowDot, false)
 	checkNotHidden(env, pgsyncIndexEnv, c.Index, allowDot)
 	checkNotHidden(env, EnvSyncJobsIndex, c.JobsIndex, allowDot)

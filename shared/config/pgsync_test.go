@@ -176,3 +176,25 @@ func TestLoadPGSyncRejectsBadQueries(t *testing.T) {
 		}
 	}
 }
+
+// OpenSearch Serverless has no scroll API, which pg-es-sync needs to find
+// the documents of deleted rows: the setting is refused at start-up, while
+// a domain ("es") is accepted.
+func TestLoadPGSyncRefusesServerless(t *testing.T) {
+	for _, service := range []string{AWSServiceES, AWSServiceAOSS} {
+		_, err := LoadPGSync(FromMap(map[string]string{
+			"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "rows",
+			EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESAWSService: service,
+		}))
+		switch service {
+		case AWSServiceAOSS:
+			if err == nil || !strings.Contains(err.Error(), EnvESAWSService) || !strings.Contains(err.Error(), "scroll") {
+				t.Errorf("%s: err = %v, want a refusal naming %s and the scroll API", service, err, EnvESAWSService)
+			}
+		default:
+			if err != nil {
+				t.Errorf("%s: %v", service, err)
+			}
+		}
+	}
+}

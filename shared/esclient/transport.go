@@ -1,7 +1,9 @@
 // Package esclient builds the HTTP transport the functions talk to
 // Elasticsearch through: elastic-transport-go's client (node addresses or a
 // cloud id, basic auth or an API key, gzip request bodies) over a net/http
-// transport that verifies TLS, with the transport's own retries off.
+// transport that verifies TLS, with the transport's own retries off. With
+// ES_AUTH=aws-sigv4 a signing round tripper (shared/sigv4) sits between the
+// two, for Amazon OpenSearch Service and OpenSearch Serverless.
 //
 // It deliberately does not import go-elasticsearch's root package: its
 // NewClient builds a closure for every API of esapi and pulls in the typed
@@ -31,6 +33,7 @@ import (
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/sigv4"
 )
 
 // Transport tuning that has no setting of its own.
@@ -84,10 +87,20 @@ func New(cfg config.Elasticsearch) (*Transport, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rt http.RoundTripper = ht
+	if cfg.Auth == config.AuthAWSSigV4 {
+		creds := cfg.AWSCredentials
+		if creds == nil {
+			if creds, err = sigv4.EnvCredentials(); err != nil {
+				return nil, fmt.Errorf("%w: %s=%s: %w", ErrInvalidSettings, config.EnvESAuth, config.AuthAWSSigV4, err)
+			}
+		}
+		rt = sigv4.NewTransport(ht, creds, cfg.AWSService, cfg.AWSRegion)
+	}
 	opts := []elastictransport.Option{
 		elastictransport.WithUserAgent(userAgent),
 		elastictransport.WithURLs(urls...),
-		elastictransport.WithTransport(ht),
+		elastictransport.WithTransport(rt),
 		elastictransport.WithDisableRetry(),
 	}
 	if cfg.Username != "" {
@@ -111,7 +124,7 @@ func New(cfg config.Elasticsearch) (*Transport, error) {
 	// OpenSearch never sends the product header; its answers are still
 	// checked for shape by the code that reads them (esbulk refuses a bulk
 	// answer whose items do not match the request).
-	t.genuine.Store(cfg.Distribution == config.DistributionOpenSearch)
+	t.genuine.Store(cfg.Distribution == config.DistributionOpenSearch || cfg.Auth == config.AuthAWSSigV4)
 	return t, nil
 }
 
