@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/sigv4"
 )
 
 func init() {
@@ -53,6 +56,9 @@ func runESNode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		keys    apiKeyFlags
 		caOut   string
 		refresh string
+		sigKey  string
+		sigReg  string
+		sigSvc  string
 	)
 	addr := fs.String("addr", "127.0.0.1:9200", "listen address (port 0 picks a free port)")
 	fs.StringVar(&opts.Username, "username", "", "require basic auth with this user")
@@ -73,6 +79,9 @@ func runESNode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&opts.Blackhole, "blackhole", false, "answer bulk requests as successful without storing anything")
 	fs.Int64Var(&opts.Faults.Seed, "seed", 0, "seed of the fault randomness (0 means 1)")
 	fs.StringVar(&opts.Version, "version", esnode.DefaultVersion, "Elasticsearch version reported by GET /")
+	fs.StringVar(&sigKey, "sigv4-key", "", "stand in for Amazon OpenSearch Service: require AWS SigV4 signatures by the key ACCESS_KEY_ID:SECRET")
+	fs.StringVar(&sigReg, "sigv4-region", "us-east-1", "region SigV4 signatures must be scoped to (with --sigv4-key)")
+	fs.StringVar(&sigSvc, "sigv4-service", sigv4.ServiceES, "service SigV4 signatures must be scoped to: es or aoss (with --sigv4-key)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,6 +94,17 @@ func runESNode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return &exitCodeError{2, err}
 	}
 	opts.RefreshInterval = interval
+	if sigKey != "" {
+		id, secret, ok := strings.Cut(sigKey, ":")
+		if !ok || id == "" || secret == "" {
+			return &exitCodeError{2, errors.New("--sigv4-key: want ACCESS_KEY_ID:SECRET")}
+		}
+		if sigSvc != sigv4.ServiceES && sigSvc != sigv4.ServiceAOSS {
+			return &exitCodeError{2, fmt.Errorf("--sigv4-service %q: want es or aoss", sigSvc)}
+		}
+		opts.SigV4 = &sigv4.Verifier{Region: sigReg, Service: sigSvc,
+			Keys: map[string]aws.Credentials{id: {AccessKeyID: id, SecretAccessKey: secret}}}
+	}
 	if caOut != "" && !opts.SelfSignedTLS {
 		return &exitCodeError{2, errors.New("--ca-out needs --tls-self-signed")}
 	}

@@ -71,12 +71,13 @@ type Stats struct {
 	TooLarge     int64 // requests refused with 413
 	WriteBlocked int64 // writes refused by an index write block
 	AuthFailures int64 // requests answered 401
+	SigV4Refused int64 // requests answered 403 for a bad SigV4 signature
 }
 
 type counters struct {
 	requests, bulkRequests, bulkItems, items429                   atomic.Int64
 	request503, request502, request504, resets, delayed, tooLarge atomic.Int64
-	writeBlocked, authFailures                                    atomic.Int64
+	writeBlocked, authFailures, sigv4Refused                      atomic.Int64
 }
 
 // Stats returns the counters as of now.
@@ -87,6 +88,7 @@ func (n *Node) Stats() Stats {
 		Items429: c.items429.Load(), Request503: c.request503.Load(), Request502: c.request502.Load(),
 		Request504: c.request504.Load(), Resets: c.resets.Load(), Delayed: c.delayed.Load(),
 		TooLarge: c.tooLarge.Load(), WriteBlocked: c.writeBlocked.Load(), AuthFailures: c.authFailures.Load(),
+		SigV4Refused: c.sigv4Refused.Load(),
 	}
 }
 

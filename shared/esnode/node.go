@@ -117,10 +117,19 @@ func (n *Node) routes() {
 // media type,
 // authorization of restricted API keys — then the API.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	if n.opts.SigV4 == nil {
+		w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	}
 	n.stats.requests.Add(1)
 	if !n.injectRequestFaults(w, r) {
 		return
+	}
+	if n.opts.SigV4 != nil {
+		if _, err := n.opts.SigV4.Verify(r); err != nil {
+			n.stats.sigv4Refused.Add(1)
+			writeJSON(w, r, http.StatusForbidden, map[string]any{"message": err.Error()})
+			return
+		}
 	}
 	p, ok := n.authenticate(w, r)
 	if !ok {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/sigv4"
 )
 
 // Options configures a Node. The zero value is a plain HTTP node without
@@ -33,6 +35,11 @@ type Options struct {
 	Faults Faults
 	// Version is the version number GET / reports; "" means DefaultVersion.
 	Version string
+	// SigV4, when not nil, makes the node stand in for Amazon OpenSearch
+	// Service: every request must carry a valid AWS SigV4 signature (else
+	// 403 {"message": ...}), and answers lack the Elasticsearch product
+	// header, as OpenSearch's do.
+	SigV4 *sigv4.Verifier
 }
 
 // APIKey is one accepted API key.
@@ -120,6 +127,9 @@ func (o Options) validate() error {
 	}
 	if o.MaxContentLength < 0 {
 		errs = append(errs, errors.New("max content length must not be negative"))
+	}
+	if o.SigV4 != nil && (o.Username != "" || len(o.APIKeys) > 0) {
+		errs = append(errs, errors.New("sigv4 replaces basic auth and api keys: give one or the other"))
 	}
 	if err := o.Faults.validate(); err != nil {
 		errs = append(errs, err)
