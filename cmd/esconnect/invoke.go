@@ -32,6 +32,9 @@ var functionOpeners = map[string]platform.Opener{
 		if err != nil {
 			return nil, nil, fmt.Errorf("kafka-es-sink configuration: %w", err)
 		}
+		if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
+			return nil, nil, err
+		}
 		h, closeFn, err := sink.Open(ctx, cfg, log)
 		if err != nil {
 			return nil, nil, fmt.Errorf("kafka-es-sink start-up: %w", err)
@@ -42,6 +45,9 @@ var functionOpeners = map[string]platform.Opener{
 		cfg, err := config.LoadPGSync(config.FromOS())
 		if err != nil {
 			return nil, nil, fmt.Errorf("pg-es-sync configuration: %w", err)
+		}
+		if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
+			return nil, nil, err
 		}
 		h, closeFn, err := pgsync.Open(ctx, cfg, log)
 		if err != nil {

@@ -122,6 +122,9 @@ func openLocalSink(ctx context.Context, log *slog.Logger) (replay.Destination, e
 	if err != nil {
 		return nil, fmt.Errorf("kafka-es-sink settings: %w", err)
 	}
+	if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
+		return nil, err
+	}
 	h, closeFn, err := sink.Open(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -137,11 +140,18 @@ func (l *localSink) Close() error { return l.close() }
 
 // openESDeadLetters reads an es:// dead-letter index from the cluster the
 // ES_* settings name.
-func openESDeadLetters(_ context.Context, index string) (replay.Source, error) {
+func openESDeadLetters(ctx context.Context, index string) (replay.Source, error) {
 	e := config.FromOS()
 	cfg := config.LoadElasticsearch(e)
 	if err := e.Err(); err != nil {
 		return nil, fmt.Errorf("elasticsearch settings: %w", err)
+	}
+	if cfg.AWSService == config.AWSServiceAOSS {
+		return nil, fmt.Errorf("es://%s: dead letters are read back with the scroll API, which OpenSearch Serverless (%s=%s) does not offer",
+			index, config.EnvESAWSService, config.AWSServiceAOSS)
+	}
+	if err := useAWSChain(ctx, &cfg); err != nil {
+		return nil, err
 	}
 	es, err := esclient.New(cfg)
 	if err != nil {

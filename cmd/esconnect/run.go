@@ -66,6 +66,9 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return &exitCodeError{2, fmt.Errorf("kafka-es-sink settings: %w", err)}
 	}
+	if err := useAWSChain(ctx, &scfg.Elasticsearch); err != nil {
+		return err
+	}
 	// ON_FAILURE=log makes the handler succeed past records it gives up on,
 	// so the consumer keeps going; dlq and fail leave a failed batch failed,
 	// and the consumer then stops that partition instead of skipping it.

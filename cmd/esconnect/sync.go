@@ -43,6 +43,9 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return &exitCodeError{code: 2, err: fmt.Errorf("settings:\n%w", err)}
 	}
+	if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
+		return err
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
