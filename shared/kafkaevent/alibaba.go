@@ -173,6 +173,9 @@ func (d *elementDecoder) connector(a *aliFields) {
 	}
 	value := d.bytesField("value", a.Value, false)
 	size, hasSize := d.integer("valueSize", a.ValueSize, false, 32)
+	if size < 0 {
+		d.fail(recordErr(ErrWrongType, "valueSize", "negative"))
+	}
 	if overflow {
 		// The connector puts a placeholder in value; keeping it would index
 		// the placeholder as if it were the message.
@@ -184,7 +187,14 @@ func (d *elementDecoder) connector(a *aliFields) {
 		return
 	}
 	d.rec.Value = value
+	// valueSize is kept as the connector sent it: it is the connector's
+	// measure of the message (for a string value it counts the JSON quotes,
+	// so "Test Payload" comes with 14), and a takeover of a connector-built
+	// index must not change it. Without it, the value's length stands in.
 	d.rec.ValueSize = len(value)
+	if hasSize {
+		d.rec.ValueSize = int(size)
+	}
 }
 
 // integer reads a JSON integer field within bits; absent or null is a

@@ -148,3 +148,24 @@ func FuzzDecodeRawData(f *testing.F) {
 func FuzzDecodeAuto(f *testing.F) {
 	fuzzArray(f, FormatAuto, "aws-msk.json", "aws-selfmanaged.json", "alibaba-connector.json", "fc-cloudevents-string.json", "fc-rawdata.json")
 }
+
+// The Alibaba connector's valueSize is kept as sent: its sample batch has
+// "value":"Test Payload" with "valueSize":14 (the value's JSON quotes
+// counted), and a takeover of a connector-built index must write the same
+// number. Without valueSize the value's length stands in; a negative one
+// fails that record only.
+func TestAlibabaConnectorValueSizeAsSent(t *testing.T) {
+	payload := `[{"key":"k","offset":1,"overflowFlag":false,"partition":0,"timestamp":1,"topic":"t","value":"Test Payload","valueSize":14},
+		{"key":"k","offset":2,"overflowFlag":false,"partition":0,"timestamp":1,"topic":"t","value":"Test Payload"},
+		{"key":"k","offset":3,"overflowFlag":false,"partition":0,"timestamp":1,"topic":"t","value":"x","valueSize":-1}]`
+	b, err := Decode([]byte(payload), FormatAlibabaConnector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Records) != 2 || b.Records[0].ValueSize != 14 || b.Records[1].ValueSize != len("Test Payload") {
+		t.Fatalf("records %+v, want valueSize 14 as sent, then 12 from the value", b.Records)
+	}
+	if len(b.Failures) != 1 || b.Failures[0].Index != 2 || !strings.Contains(b.Failures[0].Err.Error(), "valueSize") {
+		t.Fatalf("failures %+v, want record 2's negative valueSize", b.Failures)
+	}
+}

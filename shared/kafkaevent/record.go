@@ -31,8 +31,10 @@ type Record struct {
 	// rather than as the message's raw bytes.
 	ValueIsJSON bool
 	Headers     []Header
-	// ValueSize is the size in bytes of the original message value, which
-	// differs from len(Value) when the trigger truncated or omitted it.
+	// ValueSize is the message's size as the trigger reported it (the
+	// Alibaba connector's valueSize, which counts a string value's JSON
+	// quotes, or an overflow record's real size), else the value's length.
+	// Every decoder sets it; the document's valueSize is this number.
 	ValueSize int
 	// Overflow reports that the trigger omitted the value because it was too
 	// large (Alibaba connector overflowFlag); Value is then not the message.

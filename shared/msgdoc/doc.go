@@ -94,11 +94,10 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 		dst = bld.appendCSVObject(dst, bld.fields.cur.row)
 	}
 	dst = append(dst, `,"valueSize":`...)
-	size := len(r.Value)
-	if r.Overflow {
-		size = r.ValueSize
-	}
-	dst = strconv.AppendInt(dst, int64(size), 10)
+	// Every decoder sets ValueSize: the size the trigger reported (the
+	// Alibaba connector's valueSize, an overflow record's real size) or the
+	// value's length.
+	dst = strconv.AppendInt(dst, int64(r.ValueSize), 10)
 	if o.IncludeHeaders && r.Headers != nil {
 		dst = appendHeaders(dst, r.Headers)
 	}
