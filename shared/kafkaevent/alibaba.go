@@ -255,7 +255,7 @@ func (d *elementDecoder) fcHeaders(raw json.RawMessage) []Header {
 		} `json:"headers"`
 	}
 	if err := json.Unmarshal(raw, &env); err != nil {
-		d.fail(recordErr(ErrWrongType, "headers", "%v", err))
+		d.headerFail(recordErr(ErrWrongType, "headers", "%v", err))
 		return nil
 	}
 	if env.Headers == nil {
@@ -270,28 +270,38 @@ func (d *elementDecoder) fcHeaders(raw json.RawMessage) []Header {
 			_ = json.Unmarshal(h.Value, &s)
 			b, err := base64.StdEncoding.DecodeString(s)
 			if err != nil {
-				d.fail(recordErr(ErrBadBase64, "headers", "header %q: %v", h.Key, err))
+				d.headerFail(recordErr(ErrBadBase64, "headers", "header %q: %v", h.Key, err))
 			}
 			v = b
 		case '[':
 			var nums []int
 			if err := json.Unmarshal(h.Value, &nums); err != nil {
-				d.fail(recordErr(ErrWrongType, "headers", "header %q: %v", h.Key, err))
+				d.headerFail(recordErr(ErrWrongType, "headers", "header %q: %v", h.Key, err))
 			}
 			v = make([]byte, 0, len(nums))
 			for _, n := range nums {
 				if n < math.MinInt8 || n > math.MaxUint8 {
-					d.fail(recordErr(ErrWrongType, "headers", "header %q: %d is not a byte", h.Key, n))
+					d.headerFail(recordErr(ErrWrongType, "headers", "header %q: %d is not a byte", h.Key, n))
 				}
 				v = append(v, byte(n))
 			}
 		case 'n', 0:
 		default:
-			d.fail(recordErr(ErrWrongType, "headers", "header %q: value is %s", h.Key, kindOf(h.Value)))
+			d.headerFail(recordErr(ErrWrongType, "headers", "header %q: value is %s", h.Key, kindOf(h.Value)))
 		}
 		hs = append(hs, Header{Key: h.Key, Value: v})
 	}
+	if d.rec.HeaderErr != nil {
+		return nil
+	}
 	return hs
+}
+
+// headerFail records a problem with the headers (Record.HeaderErr).
+func (d *elementDecoder) headerFail(e *RecordError) {
+	if d.rec.HeaderErr == nil {
+		d.rec.HeaderErr = e
+	}
 }
 
 func isNull(raw []byte) bool {

@@ -57,6 +57,14 @@ func (st *recordState) fail(e *RecordError) {
 	}
 }
 
+// headerFail records a problem with the headers, which is the record's
+// only where headers are used (Record.HeaderErr).
+func (st *recordState) headerFail(e *RecordError) {
+	if st.rec.HeaderErr == nil {
+		st.rec.HeaderErr = e
+	}
+}
+
 // pendingRecord is what the first pass keeps of one records element; it
 // is kept small because a 6 MB event has thousands. An object element's
 // Record, with its key and value still base64 spans of the payload, is the
@@ -375,7 +383,7 @@ func (d *awsDecoder) headers(st *recordState) error {
 		return nil
 	}
 	if s.peek() != '[' {
-		st.fail(recordErr(ErrWrongType, "headers", "not an array"))
+		st.headerFail(recordErr(ErrWrongType, "headers", "not an array"))
 		return s.skip(1)
 	}
 	s.i++
@@ -397,7 +405,10 @@ func (d *awsDecoder) headers(st *recordState) error {
 		}
 		return s.syntax("expected ',' or ']'")
 	}
-	if hs == nil {
+	switch {
+	case st.rec.HeaderErr != nil:
+		hs = nil
+	case hs == nil:
 		hs = []Header{}
 	}
 	st.rec.Headers = hs
@@ -410,7 +421,7 @@ func (d *awsDecoder) headerObject(st *recordState, hs []Header) ([]Header, error
 		return hs, nil
 	}
 	if s.peek() != '{' {
-		st.fail(recordErr(ErrWrongType, "headers", "element is not an object"))
+		st.headerFail(recordErr(ErrWrongType, "headers", "element is not an object"))
 		return hs, s.skip(1)
 	}
 	s.i++
@@ -458,7 +469,7 @@ func (d *awsDecoder) signedBytes(st *recordState) ([]byte, error) {
 		return []byte{}, nil
 	}
 	if s.peek() != '[' {
-		st.fail(recordErr(ErrWrongType, "headers", "value is not an array of bytes"))
+		st.headerFail(recordErr(ErrWrongType, "headers", "value is not an array of bytes"))
 		return nil, s.skip(1)
 	}
 	s.i++
@@ -468,7 +479,7 @@ func (d *awsDecoder) signedBytes(st *recordState) ([]byte, error) {
 	}
 	for {
 		if c := s.peek(); c != '-' && (c < '0' || c > '9') {
-			st.fail(recordErr(ErrWrongType, "headers", "value element is not a number"))
+			st.headerFail(recordErr(ErrWrongType, "headers", "value element is not a number"))
 			if err := s.skip(1); err != nil {
 				return nil, err
 			}
@@ -479,7 +490,7 @@ func (d *awsDecoder) signedBytes(st *recordState) ([]byte, error) {
 			}
 			n, ok := parseInt(lit, 8)
 			if !ok || n < math.MinInt8 || n > math.MaxInt8 {
-				st.fail(recordErr(ErrWrongType, "headers", "%s is not a signed byte", lit))
+				st.headerFail(recordErr(ErrWrongType, "headers", "%s is not a signed byte", lit))
 			}
 			out = append(out, byte(int8(n)))
 		}

@@ -31,6 +31,11 @@ type Record struct {
 	// rather than as the message's raw bytes.
 	ValueIsJSON bool
 	Headers     []Header
+	// HeaderErr is why the record's headers could not be read (a value
+	// that is not the documented byte array). Headers is then nil. It is
+	// the record's problem only where headers are used: the sink fails the
+	// record with it under INCLUDE_HEADERS=true and ignores it otherwise.
+	HeaderErr error
 	// ValueSize is the message's size as the trigger reported it (the
 	// Alibaba connector's valueSize, which counts a string value's JSON
 	// quotes, or an overflow record's real size), else the value's length.

@@ -42,6 +42,9 @@ const (
 	// ErrCSVColumnCount is a CSV row whose column count differs from
 	// CSVColumns.
 	ErrCSVColumnCount ErrorType = "csv_column_count"
+	// ErrBadHeaders is a record whose headers could not be read, under
+	// IncludeHeaders (without it the headers are not used).
+	ErrBadHeaders ErrorType = "bad_headers"
 )
 
 // Error is why one record did not become an action; it goes to the dead
@@ -180,6 +183,9 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 	// Forget the previous record's parsed value; action runs first for
 	// every record.
 	bld.fields.cur = recordCache{}
+	if o.IncludeHeaders && r.HeaderErr != nil {
+		return esbulk.Action{}, "", &Error{Type: ErrBadHeaders, Reason: r.HeaderErr.Error()}
+	}
 	index, err := bld.index.name(r.Topic, r.Timestamp)
 	if err != nil {
 		return esbulk.Action{}, "", &Error{Type: ErrInvalidIndex, Reason: err.Error()}
