@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // maxErrorBody bounds how much of an error answer is read for its type and
@@ -212,6 +214,11 @@ func (s *sender) badResponse(status int, reason string) *ItemError {
 func (s *sender) transportError(ctx context.Context, err error) *ItemError {
 	if ctx.Err() != nil {
 		return contextError(s.ctx)
+	}
+	if cerr := esclient.CertificateError(err); cerr != nil {
+		// Unresolved like any unanswered item, but Write sends no more
+		// rounds: the same certificate would be refused again.
+		return &ItemError{Type: typeCertificate, Reason: cerr.Error(), Retriable: true}
 	}
 	return &ItemError{Type: typeTransport, Reason: err.Error(), Retriable: true}
 }

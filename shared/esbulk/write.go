@@ -8,12 +8,15 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // Types of ItemError the writer reports for items Elasticsearch never
 // answered.
 const (
 	typeTransport   = "transport_error"
+	typeCertificate = "tls_certificate_error"
 	typeCancelled   = "cancelled"
 	typeTimeout     = "deadline_exceeded"
 	typeBadResponse = "bad_response"
@@ -43,7 +46,7 @@ func (w *Writer) Write(ctx context.Context, actions []Action) (Report, error) {
 	var last *ItemError
 	for round := 0; len(pending) > 0; round++ {
 		if round > 0 {
-			if round > w.cfg.RetryMax {
+			if round > w.cfg.RetryMax || (last != nil && last.Type == typeCertificate) {
 				break
 			}
 			if !w.wait(ctx, bctx, round-1, len(pending), last) {
@@ -76,6 +79,9 @@ func (w *Writer) Write(ctx context.Context, actions []Action) (Report, error) {
 		ErrIncomplete, unresolved, len(actions), rep.Requests, cause)
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%w: %w", err, ctx.Err())
+	}
+	if last != nil && last.Type == typeCertificate {
+		err = fmt.Errorf("%w: %w", esclient.ErrCertificate, err)
 	}
 	if forbidden != nil {
 		err = errors.Join(forbidden, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
@@ -139,8 +140,11 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 	actions := bt.actions
 
 	var unconfirmed, forbidden []pending
+	var werr error
 	if len(actions) > 0 {
-		outcomes, st, werr := h.p.write(ctx, actions)
+		var outcomes []esbulk.Outcome
+		var st writeStats
+		outcomes, st, werr = h.p.write(ctx, actions)
 		res.BulkRequests, res.Retries = st.requests, st.retries
 		for i, ri := range bt.acted {
 			r := recs[ri]
@@ -213,7 +217,11 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 			res.Failures = append(res.Failures, u.failure(OutcomeFailed))
 		}
 		first := unconfirmed[0]
-		return h.finish(ctx, start, res, fmt.Errorf("%w: %d of %d, first %s: %s: %s", ErrUnconfirmed, len(unconfirmed), res.Received, first.where(), first.typ, first.reason))
+		err := fmt.Errorf("%w: %d of %d, first %s: %s: %s", ErrUnconfirmed, len(unconfirmed), res.Received, first.where(), first.typ, first.reason)
+		if errors.Is(werr, esclient.ErrCertificate) {
+			err = fmt.Errorf("%w: %w", esclient.ErrCertificate, err)
+		}
+		return h.finish(ctx, start, res, err)
 	}
 	handBack := unconfirmed
 	if len(permanent) > 0 {

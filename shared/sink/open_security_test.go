@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -98,10 +99,15 @@ func TestOpenVerifiesTLS(t *testing.T) {
 				if !errors.Is(err, ErrUnconfirmed) || res.Indexed != 0 || len(res.Failures) != 2 {
 					t.Fatalf("Handle = %+v, %v; want ErrUnconfirmed for both records", res, err)
 				}
-				// What the operator sees: a transport failure that names the
-				// certificate problem, not a generic connection error.
-				if f := res.Failures[0]; f.Type != "transport_error" || !strings.Contains(f.Reason, "certificate") {
-					t.Fatalf("failure %+v does not report the certificate", f)
+				// What the operator sees: the certificate problem and the
+				// setting that fixes it, at once: another attempt would be
+				// refused the same way, so nothing is retried.
+				if f := res.Failures[0]; f.Type != "tls_certificate_error" || !strings.Contains(f.Reason, "certificate") ||
+					!strings.Contains(f.Reason, config.EnvESCACert) {
+					t.Fatalf("failure %+v does not report the certificate and %s", f, config.EnvESCACert)
+				}
+				if !errors.Is(err, esclient.ErrCertificate) || !strings.Contains(err.Error(), config.EnvESCACert) || res.Retries != 0 {
+					t.Fatalf("Handle = %+v, %v; want ErrCertificate naming %s, without retries", res, err, config.EnvESCACert)
 				}
 			}
 			warned := strings.Contains(global.String(), config.EnvESTLSSkipVerify)
