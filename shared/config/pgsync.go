@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // Environment variables of the pg-es-sync function.
@@ -136,8 +138,10 @@ func LoadPGSync(env *Env) (PGSync, error) {
 			EnvESAWSService, AWSServiceES)
 	}
 	allowDot := env.Bool(EnvIndexAllowDot, false)
-	checkNotHidden(env, pgsyncIndexEnv, c.Index, allowDot)
-	checkNotHidden(env, EnvSyncJobsIndex, c.JobsIndex, allowDot)
+	if c.Index != "" {
+		checkIndexName(env, pgsyncIndexEnv, c.Index, allowDot)
+	}
+	checkIndexName(env, EnvSyncJobsIndex, c.JobsIndex, allowDot)
 	checkIdentifier(env, EnvPGSchema, c.Schema)
 	if tables := env.List(EnvPGTables, nil); !(len(tables) == 1 && tables[0] == "*") {
 		for _, t := range tables {
@@ -183,12 +187,18 @@ func loadQueries(env *Env) []SyncQuery {
 	return qs
 }
 
-// checkNotHidden refuses index names starting with '.', which Elasticsearch
-// reserves for hidden and system indices (.security, .kibana): a typo must
-// not send documents or job records there, so it takes ES_INDEX_ALLOW_DOT.
-func checkNotHidden(env *Env, setting, name string, allowDot bool) {
-	if strings.HasPrefix(name, ".") && !allowDot {
-		env.Fail(setting, "%q starts with '.', which is reserved for system indices (set %s=true to allow it)", name, EnvIndexAllowDot)
+// checkIndexName applies Elasticsearch's rules for index names, so that a
+// name with '/', '?' or '#' can never reach a URL path and address another
+// index or API. Names starting with '.' are reserved for hidden and system
+// indices (.security, .kibana): a typo must not send documents or job
+// records there, so they take ES_INDEX_ALLOW_DOT.
+func checkIndexName(env *Env, setting, name string, allowDot bool) {
+	if err := indexname.Check(name, allowDot); err != nil {
+		if strings.HasPrefix(name, ".") && !allowDot {
+			env.Fail(setting, "%v (set %s=true to allow it)", err, EnvIndexAllowDot)
+			return
+		}
+		env.Fail(setting, "%v", err)
 	}
 }
 

@@ -198,3 +198,22 @@ func TestLoadPGSyncRefusesServerless(t *testing.T) {
 		}
 	}
 }
+
+// ES_INDEX and SYNC_JOBS_INDEX follow Elasticsearch's rules for index names,
+// checked at start-up: ES_INDEX=victim/_doc/2 would otherwise make the first
+// request PUT /victim/_doc/2, a write into another index.
+func TestLoadPGSyncIndexNames(t *testing.T) {
+	for _, name := range []string{"victim/_doc/2", "a?b", "a#b", "..", "a%2Fb", "a,b", "logs-*", "Orders", "_all"} {
+		for _, setting := range []string{"ES_INDEX", EnvSyncJobsIndex} {
+			env := map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "rows"}
+			env[setting] = name
+			_, err := LoadPGSync(FromMap(env))
+			if err == nil || !strings.Contains(err.Error(), setting) {
+				t.Errorf("%s=%q: err = %v, want a refusal naming %s", setting, name, err, setting)
+			}
+		}
+	}
+	if _, err := LoadPGSync(FromMap(map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "a%2fb"})); err != nil {
+		t.Errorf("a literal %% is a valid index name: %v", err)
+	}
+}

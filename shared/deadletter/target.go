@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // Target schemes.
@@ -44,14 +46,10 @@ func ParseTarget(s string) (Target, error) {
 	switch strings.ToLower(scheme) {
 	case SchemeES:
 		idx := strings.TrimSuffix(rest, "/")
-		if idx == "" || strings.ContainsAny(idx, `/\*?"<>|, #`) || idx != strings.ToLower(idx) ||
-			strings.HasPrefix(idx, "-") || strings.HasPrefix(idx, "_") || strings.HasPrefix(idx, "+") {
-			return Target{}, fmt.Errorf("%w: es:// needs a valid lowercase index name", ErrTarget)
-		}
 		// Names starting with '.' are Elasticsearch's hidden and system
 		// indices; dead letters carry record contents and never belong there.
-		if strings.HasPrefix(idx, ".") {
-			return Target{}, fmt.Errorf("%w: es:// index names starting with '.' are reserved for system indices", ErrTarget)
+		if err := indexname.Check(idx, false); err != nil {
+			return Target{}, fmt.Errorf("%w: es://: %w", ErrTarget, err)
 		}
 		return Target{Scheme: SchemeES, Index: idx}, nil
 	case SchemeKafka:

@@ -13,6 +13,8 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/pgsync"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // sampleSchema is the demo's tables; %[1]s is the quoted schema name. Two
@@ -129,7 +131,7 @@ func syncPostgres(ctx context.Context, opts Options, esURL string, es esapi.Tran
 	// One document, to show what a row becomes.
 	id := strings.Join([]string{cfg.Database, opts.PGSchema, "customers", "1"}, "_")
 	what := "GET " + index + "/_doc/" + id
-	body, err := do(ctx, es, what, esapi.GetRequest{Index: index, DocumentID: id, Pretty: true})
+	body, err := do(ctx, es, what, esapi.GetRequest{Index: indexname.Path(index), DocumentID: indexname.Path(id), Pretty: true})
 	if err != nil {
 		return &j, "", err
 	}

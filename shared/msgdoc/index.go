@@ -6,14 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // ErrIndexTemplate is wrapped by every problem New finds in ES_INDEX.
 var ErrIndexTemplate = errors.New("invalid index template")
-
-// maxIndexBytes is Elasticsearch's limit on index names.
-const maxIndexBytes = 255
 
 type segKind uint8
 
@@ -91,7 +89,7 @@ func parseIndexTemplate(tmpl string, loc *time.Location, allowDot bool) (*indexT
 		if s.kind != segLiteral {
 			continue
 		}
-		if err := checkIndexChars(s.text); err != nil {
+		if err := indexname.CheckChars(s.text); err != nil {
 			return nil, fmt.Errorf("%w: %q: %w", ErrIndexTemplate, tmpl, err)
 		}
 	}
@@ -137,43 +135,15 @@ outer:
 	return sp, nil
 }
 
-// checkIndexChars rejects what Elasticsearch refuses anywhere in a name.
-func checkIndexChars(s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%q is not valid UTF-8", s)
-	}
-	if strings.ToLower(s) != s {
-		return fmt.Errorf("index names must be lowercase (%q)", s)
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z':
-			return fmt.Errorf("index names must be lowercase (%q)", s)
-		case c < 0x20 || c == 0x7f:
-			return fmt.Errorf("control character in %q", s)
-		}
-		switch c {
-		case '\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':':
-			return fmt.Errorf("character %q is not allowed in index names", c)
-		}
-	}
-	return nil
-}
-
 // checkIndexName applies the whole-name rules to a rendered name.
 func (t *indexTemplate) checkIndexName(name string) error {
-	switch {
-	case name == "" || name == "." || name == "..":
-		return fmt.Errorf("index name %q is not allowed", name)
-	case len(name) > maxIndexBytes:
-		return fmt.Errorf("index name is %d bytes, over the %d-byte limit", len(name), maxIndexBytes)
-	case name[0] == '-' || name[0] == '_' || name[0] == '+':
-		return fmt.Errorf("index name %q must not start with '-', '_' or '+'", name)
-	case name[0] == '.' && !t.allowDot:
-		return fmt.Errorf("index name %q starts with '.', which is reserved for system indices (set ES_INDEX_ALLOW_DOT=true to allow it)", name)
+	if err := indexname.Check(name, t.allowDot); err != nil {
+		if strings.HasPrefix(name, ".") && !t.allowDot {
+			return fmt.Errorf("%w (set ES_INDEX_ALLOW_DOT=true to allow it)", err)
+		}
+		return err
 	}
-	return checkIndexChars(name)
+	return nil
 }
 
 // render builds the index name for a topic and an epoch-millisecond

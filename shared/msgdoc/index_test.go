@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 func TestIndexTemplate(t *testing.T) {
@@ -120,7 +122,7 @@ func FuzzIndexTemplate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if it.checkIndexName(name) != nil || strings.ToLower(name) != name || len(name) > maxIndexBytes || name[0] == '.' {
+		if it.checkIndexName(name) != nil || strings.ToLower(name) != name || len(name) > indexname.MaxBytes || name[0] == '.' {
 			t.Fatalf("template %q topic %q rendered invalid name %q", tmpl, topic, name)
 		}
 		start, end := it.window(ts)

@@ -14,6 +14,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/esclient"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // scrollKeepAlive is how long Elasticsearch keeps the scroll context between
@@ -63,13 +65,13 @@ func (x esIndex) do(ctx context.Context, what string, req esapi.Request) (int, [
 // does (a dynamically mapped text field has its keyword under .keyword).
 func (x esIndex) prepare(ctx context.Context) (filterFields, error) {
 	status, _, err := x.do(ctx, "creating index "+x.name, esapi.IndicesCreateRequest{
-		Index: x.name, Body: strings.NewReader(indexMapping)})
+		Index: indexname.Path(x.name), Body: strings.NewReader(indexMapping)})
 	if err != nil && status != http.StatusBadRequest {
 		return filterFields{}, err
 	}
 	// 400 is resource_already_exists_exception (or a create race): read the
 	// mapping that is there.
-	_, body, err := x.do(ctx, "reading the mapping of "+x.name, esapi.IndicesGetMappingRequest{Index: []string{x.name}})
+	_, body, err := x.do(ctx, "reading the mapping of "+x.name, esapi.IndicesGetMappingRequest{Index: []string{indexname.Path(x.name)}})
 	if err != nil {
 		return filterFields{}, err
 	}
@@ -104,12 +106,12 @@ func (x esIndex) prepare(ctx context.Context) (filterFields, error) {
 }
 
 func (x esIndex) refresh(ctx context.Context) error {
-	_, _, err := x.do(ctx, "refreshing "+x.name, esapi.IndicesRefreshRequest{Index: []string{x.name}})
+	_, _, err := x.do(ctx, "refreshing "+x.name, esapi.IndicesRefreshRequest{Index: []string{indexname.Path(x.name)}})
 	return err
 }
 
 func (x esIndex) count(ctx context.Context) (int64, error) {
-	_, body, err := x.do(ctx, "counting "+x.name, esapi.CountRequest{Index: []string{x.name}})
+	_, body, err := x.do(ctx, "counting "+x.name, esapi.CountRequest{Index: []string{indexname.Path(x.name)}})
 	if err != nil {
 		return 0, err
 	}
@@ -143,7 +145,7 @@ func (x esIndex) scrollIDs(ctx context.Context, query map[string]any, pageSize i
 	}
 	size := pageSize
 	_, raw, err := x.do(ctx, "searching "+x.name, esapi.SearchRequest{
-		Index: []string{x.name}, Body: bytes.NewReader(body), Size: &size, Scroll: scrollKeepAlive})
+		Index: []string{indexname.Path(x.name)}, Body: bytes.NewReader(body), Size: &size, Scroll: scrollKeepAlive})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // DestinationOptions carries what the destinations other than files need.
@@ -68,7 +70,11 @@ func OpenSource(ctx context.Context, spec string, format kafkaevent.Format, esSo
 		if esSource == nil {
 			return nil, fmt.Errorf("%w: es:// sources need Elasticsearch settings", ErrBadSource)
 		}
-		return esSource(ctx, strings.TrimSuffix(strings.TrimPrefix(spec, "es://"), "/"))
+		index := strings.TrimSuffix(strings.TrimPrefix(spec, "es://"), "/")
+		if err := indexname.Check(index, false); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadSource, spec, err)
+		}
+		return esSource(ctx, index)
 	case strings.HasPrefix(spec, "jsonl:"):
 		return openJSONL(strings.TrimPrefix(spec, "jsonl:"))
 	case strings.HasSuffix(spec, ".jsonl"):

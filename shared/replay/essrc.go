@@ -11,6 +11,8 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // esPage is the number of dead letters fetched per scroll page.
@@ -79,7 +81,7 @@ func (s *esSource) page(ctx context.Context) error {
 	if !s.started {
 		size := esPage
 		req = esapi.SearchRequest{
-			Index: []string{s.index}, Scroll: esScrollKeepAlive, Size: &size,
+			Index: []string{indexname.Path(s.index)}, Scroll: esScrollKeepAlive, Size: &size,
 			Sort: []string{"_doc"}, TrackTotalHits: true,
 		}
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esclient"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // indexBody creates the soak's index. msg_body.value.n is mapped as long up
@@ -64,7 +66,7 @@ func call(what string, res *esapi.Response, err error, v any) error {
 }
 
 func createIndex(ctx context.Context, es esapi.Transport, index string) error {
-	res, err := esapi.IndicesCreateRequest{Index: index, Body: strings.NewReader(indexBody)}.Do(ctx, es)
+	res, err := esapi.IndicesCreateRequest{Index: indexname.Path(index), Body: strings.NewReader(indexBody)}.Do(ctx, es)
 	return call("create index "+index, res, err, nil)
 }
 
@@ -86,7 +88,7 @@ const scrollPage = 1000
 // scroll. maxHits bounds the scroll: a node answering more hits than that
 // is reported instead of being read forever.
 func scrollAll(ctx context.Context, es esapi.Transport, index string, maxHits int, fn func(hit)) (int, error) {
-	res, err := esapi.IndicesRefreshRequest{Index: []string{index}}.Do(ctx, es)
+	res, err := esapi.IndicesRefreshRequest{Index: []string{indexname.Path(index)}}.Do(ctx, es)
 	if err := call("refresh "+index, res, err, nil); err != nil {
 		return 0, err
 	}
@@ -99,7 +101,7 @@ func scrollAll(ctx context.Context, es esapi.Transport, index string, maxHits in
 	var p page
 	size := scrollPage
 	res, err = esapi.SearchRequest{
-		Index: []string{index}, Scroll: time.Minute, Size: &size,
+		Index: []string{indexname.Path(index)}, Scroll: time.Minute, Size: &size,
 		Body: strings.NewReader(`{"query":{"match_all":{}},"sort":["_doc"],"_source":["msg_body.partition","msg_body.offset"]}`),
 	}.Do(ctx, es)
 	if err := call("search "+index, res, err, &p); err != nil {
@@ -135,7 +137,7 @@ func count(ctx context.Context, es esapi.Transport, index string) (int, error) {
 	var out struct {
 		Count int `json:"count"`
 	}
-	res, err := esapi.CountRequest{Index: []string{index}}.Do(ctx, es)
+	res, err := esapi.CountRequest{Index: []string{indexname.Path(index)}}.Do(ctx, es)
 	if err := call("count "+index, res, err, &out); err != nil {
 		return 0, err
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/esconnect/esconnect/shared/indexname"
 )
 
 // Hit is one search hit.
@@ -17,10 +19,13 @@ type Hit struct {
 	Source map[string]any `json:"_source"`
 }
 
+// The reads below take index names and ids as they are and escape them for
+// the URL path.
+
 // Refresh makes index's writes visible to search.
 func (e *Engine) Refresh(t testing.TB, index string) {
 	t.Helper()
-	res, err := e.API.Indices.Refresh(e.API.Indices.Refresh.WithIndex(index), e.API.Indices.Refresh.WithContext(t.Context()))
+	res, err := e.API.Indices.Refresh(e.API.Indices.Refresh.WithIndex(indexname.Path(index)), e.API.Indices.Refresh.WithContext(t.Context()))
 	e.decode(t, "refresh "+index, res, err, nil, false)
 }
 
@@ -28,7 +33,7 @@ func (e *Engine) Refresh(t testing.TB, index string) {
 // count recent writes).
 func (e *Engine) Count(t testing.TB, index string) int {
 	t.Helper()
-	res, err := e.API.Count(e.API.Count.WithIndex(index), e.API.Count.WithContext(t.Context()))
+	res, err := e.API.Count(e.API.Count.WithIndex(indexname.Path(index)), e.API.Count.WithContext(t.Context()))
 	var out struct {
 		Count int `json:"count"`
 	}
@@ -39,7 +44,7 @@ func (e *Engine) Count(t testing.TB, index string) int {
 // Source is the realtime _source of a document, nil when it does not exist.
 func (e *Engine) Source(t testing.TB, index, id string) map[string]any {
 	t.Helper()
-	res, err := e.API.Get(index, id, e.API.Get.WithContext(t.Context()))
+	res, err := e.API.Get(indexname.Path(index), indexname.Path(id), e.API.Get.WithContext(t.Context()))
 	var out struct {
 		Found  bool           `json:"found"`
 		Source map[string]any `json:"_source"`
@@ -55,7 +60,7 @@ func (e *Engine) Source(t testing.TB, index, id string) map[string]any {
 // sorted by _id so that engines with several shards answer alike.
 func (e *Engine) SearchAll(t testing.TB, index string) []Hit {
 	t.Helper()
-	res, err := e.API.Search(e.API.Search.WithIndex(index), e.API.Search.WithSize(10000),
+	res, err := e.API.Search(e.API.Search.WithIndex(indexname.Path(index)), e.API.Search.WithSize(10000),
 		e.API.Search.WithBody(strings.NewReader(`{"query":{"match_all":{}},"sort":[{"_id":"asc"}]}`)),
 		e.API.Search.WithContext(t.Context()))
 	var out struct {
