@@ -149,6 +149,10 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, r, http.StatusNotAcceptable, map[string]any{"error": e.Reason, "status": http.StatusNotAcceptable})
 		return
 	}
+	if isConnectorAPI(r) {
+		n.serveConnectorAPI(w, withPrincipal(r, p))
+		return
+	}
 	n.serveAuthorized(w, withPrincipal(r, p), p)
 }
 
