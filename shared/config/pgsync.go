@@ -108,7 +108,8 @@ type PGSync struct {
 	Queries []SyncQuery
 	// Index receives the documents.
 	Index string
-	// JobsIndex receives the sync job records.
+	// JobsIndex receives the sync job records; empty writes none (the
+	// caller records the job, as the connector service does).
 	JobsIndex  string
 	FetchSize  int
 	FieldNames string

@@ -100,8 +100,13 @@ func (h *Handler) explain(runCtx context.Context, err error) error {
 	return err
 }
 
-// writeJob indexes the job record under its id, replacing the previous state.
+// writeJob indexes the job record under its id, replacing the previous
+// state. Without a jobs index the caller keeps the record itself (the
+// connector service writes it to the connector's sync job).
 func (h *Handler) writeJob(ctx context.Context, job *Job) error {
+	if h.cfg.JobsIndex == "" {
+		return nil
+	}
 	body, err := json.Marshal(job)
 	if err != nil {
 		return fmt.Errorf("encoding the job record: %w", err)

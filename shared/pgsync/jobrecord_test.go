@@ -1,0 +1,36 @@
+package pgsync
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esnode"
+)
+
+// Without a jobs index the sync writes no job record and still returns the
+// job: the connector service records it in the connector's sync job.
+func TestSyncWithoutJobsIndexWritesNoRecord(t *testing.T) {
+	env := newSyncEnv(t, esnode.Options{}, shopSetup, func(c *config.PGSync) { c.JobsIndex = "" })
+	job, err := env.h.Sync(t.Context(), TriggerOnDemand, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != StatusCompleted || job.IndexedDocumentCount == 0 {
+		t.Fatalf("job %+v", job)
+	}
+	res, err := env.es.Indices.Get([]string{"*"}, env.es.Indices.Get.WithExpandWildcards("all"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	for name := range got {
+		if name != env.cfg.Index {
+			t.Errorf("index %q exists; only %q should", name, env.cfg.Index)
+		}
+	}
+}
