@@ -77,10 +77,14 @@ type Config struct {
 	Log            *slog.Logger
 }
 
-// LoadConfig reads connector mode's settings from env.
-func LoadConfig(env *config.Env) (Config, error) {
+// LoadConfig reads connector mode's settings from env; id, when not
+// empty, is the connector id instead of CONNECTOR_ID.
+func LoadConfig(env *config.Env, id string) (Config, error) {
+	if id == "" {
+		id = env.Required(EnvConnectorID)
+	}
 	c := Config{
-		ConnectorID:   env.Required(EnvConnectorID),
+		ConnectorID:   id,
 		ServiceType:   env.String(EnvConnectorServiceType, ServiceTypePostgreSQL),
 		Elasticsearch: config.LoadElasticsearch(env),
 	}
