@@ -12,9 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/pgsync"
-
 	"github.com/esconnect/esconnect/shared/indexname"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 // sampleSchema is the demo's tables; %[1]s is the quoted schema name. Two

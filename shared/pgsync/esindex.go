@@ -14,7 +14,6 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/esclient"
-
 	"github.com/esconnect/esconnect/shared/indexname"
 )
 

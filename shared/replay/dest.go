@@ -7,9 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/esconnect/esconnect/shared/kafkaevent"
-
 	"github.com/esconnect/esconnect/shared/indexname"
+	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
 // DestinationOptions carries what the destinations other than files need.

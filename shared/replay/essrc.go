@@ -11,7 +11,6 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
-
 	"github.com/esconnect/esconnect/shared/indexname"
 )
 

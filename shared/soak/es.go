@@ -13,7 +13,6 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esclient"
-
 	"github.com/esconnect/esconnect/shared/indexname"
 )
 
