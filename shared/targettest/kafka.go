@@ -71,33 +71,56 @@ func (k *Kafka) Topic(t testing.TB, base string, partitions int) string {
 	return name
 }
 
-// waitLeaders polls the metadata, bounded by ctx, until every partition of
-// topic has a leader: a real broker creates a topic asynchronously, and a
-// producer that asks too early fails with an unknown-topic error.
+// waitLeaders polls, bounded by ctx, until every partition of topic has a
+// leader that serves it: a real broker creates a topic asynchronously, and
+// a producer that asks too early fails with an unknown-topic error, or, when
+// the metadata already names a leader that has not taken the partition up
+// yet, with a not-leader error. A ListOffsets answer without error from
+// every partition's leader shows that both are past.
 func (k *Kafka) waitLeaders(t testing.TB, ctx context.Context, topic string, partitions int) {
 	t.Helper()
+	reqs := make([]kafka.OffsetRequest, partitions)
+	for p := range reqs {
+		reqs[p] = kafka.LastOffsetOf(p)
+	}
 	for {
-		conn, err := kafka.DialContext(ctx, "tcp", k.Addr())
+		err := leadersServe(ctx, k.Brokers, topic, reqs)
 		if err == nil {
-			parts, perr := conn.ReadPartitions(topic)
-			conn.Close()
-			ready := 0
-			for _, p := range parts {
-				if p.Leader.Host != "" {
-					ready++
-				}
-			}
-			if perr == nil && ready == partitions {
-				return
-			}
-			err = perr
+			return
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("%s: topic %s has no leader for all %d partitions: %v", k.Name, topic, partitions, err)
+			t.Fatalf("%s: topic %s has no serving leader for all %d partitions: %v", k.Name, topic, partitions, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// errNotServed is what leadersServe returns for a partition without an answer.
+var errNotServed = errors.New("partition not served")
+
+// leadersServe asks each partition's leader for its end offset. It uses a
+// transport of its own each time, whose metadata is fresh: a transport keeps
+// what it learnt of the cluster for a while.
+func leadersServe(ctx context.Context, brokers []string, topic string, reqs []kafka.OffsetRequest) error {
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr}
+	resp, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
+	if err != nil {
+		return err
+	}
+	served := 0
+	for _, po := range resp.Topics[topic] {
+		if po.Error != nil {
+			return fmt.Errorf("partition %d: %w", po.Partition, po.Error)
+		}
+		served++
+	}
+	if served != len(reqs) {
+		return fmt.Errorf("%w: %d of %d partitions answered", errNotServed, served, len(reqs))
+	}
+	return nil
 }
 
 func (k *Kafka) controller(ctx context.Context) (*kafka.Conn, error) {
