@@ -4,17 +4,20 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/kafkaops/kafkaopstest"
 	"github.com/segmentio/kafka-go"
+
+	"github.com/esconnect/esconnect/shared/kafkaops/kafkaopstest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
-// startOrders has topic orders with two partitions; p0 holds records at
-// base+1..3s.
-func startOrders(t *testing.T) *kafkaopstest.Cluster {
+// startOrders creates topic orders with two partitions on k and returns its
+// name; p0 holds records at base+1..3s.
+func startOrders(t *testing.T, k *targettest.Kafka) (*kafkaopstest.Cluster, string) {
 	t.Helper()
-	c := kafkaopstest.Start(t, kafkaopstest.Topic{Name: "orders", Partitions: 2})
-	c.Produce(t, "orders", 0, secs(1, 2, 3)...)
-	return c
+	c := kafkaopstest.Open(t, k)
+	orders := c.Topic(t, "orders", 2)
+	c.Produce(t, orders, 0, secs(1, 2, 3)...)
+	return c, orders
 }
 
 func TestNewWithoutBrokers(t *testing.T) {
@@ -24,8 +27,6 @@ func TestNewWithoutBrokers(t *testing.T) {
 }
 
 func TestRecordAt(t *testing.T) {
-	c := startOrders(t)
-	a := newAdmin(t, c)
 	tests := []struct {
 		name      string
 		partition int
@@ -40,40 +41,46 @@ func TestRecordAt(t *testing.T) {
 		{"past a lower end", 0, 2, 2, nil},
 		{"empty partition", 1, 0, 0, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok, err := a.recordAt(t.Context(), "orders", tt.partition, tt.offset, tt.end)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ok != (tt.want != nil) || (ok && (got.Offset != tt.want.Offset || !got.Time.Equal(tt.want.Time))) {
-				t.Fatalf("recordAt = %+v, %v; want %+v", got, ok, tt.want)
-			}
-		})
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c, orders := startOrders(t, k)
+		a := newAdmin(t, c)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, ok, err := a.recordAt(t.Context(), orders, tt.partition, tt.offset, tt.end)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ok != (tt.want != nil) || (ok && (got.Offset != tt.want.Offset || !got.Time.Equal(tt.want.Time))) {
+					t.Fatalf("recordAt = %+v, %v; want %+v", got, ok, tt.want)
+				}
+			})
+		}
+	})
 }
 
 func TestListOffsetsAndBounds(t *testing.T) {
-	c := startOrders(t)
-	a := newAdmin(t, c)
-	b, err := a.bounds(t.Context(), "orders", []int{0, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b[0] != (bounds{0, 3}) || b[1] != (bounds{0, 0}) {
-		t.Fatalf("bounds %+v", b)
-	}
-	byTime, err := a.listOffsets(t.Context(), "orders", []int{0, 1}, secs(2)[0].UnixMilli())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if byTime[0] != 1 || byTime[1] != -1 {
-		t.Fatalf("offsets for base+2s: %v, want p0 1 and p1 none (-1)", byTime)
-	}
-	if _, err := a.partitions(t.Context(), []string{"orders", "missing"}); !errors.Is(err, ErrUnknownTopic) {
-		t.Fatalf("err %v, want ErrUnknownTopic", err)
-	}
-	if _, err := a.listOffsets(t.Context(), "orders", []int{9}, kafka.LastOffset); err == nil {
-		t.Fatal("offsets of a missing partition succeeded")
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c, orders := startOrders(t, k)
+		a := newAdmin(t, c)
+		b, err := a.bounds(t.Context(), orders, []int{0, 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b[0] != (bounds{0, 3}) || b[1] != (bounds{0, 0}) {
+			t.Fatalf("bounds %+v", b)
+		}
+		byTime, err := a.listOffsets(t.Context(), orders, []int{0, 1}, secs(2)[0].UnixMilli())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if byTime[0] != 1 || byTime[1] != -1 {
+			t.Fatalf("offsets for base+2s: %v, want p0 1 and p1 none (-1)", byTime)
+		}
+		if _, err := a.partitions(t.Context(), []string{orders, c.Missing("missing")}); !errors.Is(err, ErrUnknownTopic) {
+			t.Fatalf("err %v, want ErrUnknownTopic", err)
+		}
+		if _, err := a.listOffsets(t.Context(), orders, []int{9}, kafka.LastOffset); err == nil {
+			t.Fatal("offsets of a missing partition succeeded")
+		}
+	})
 }

@@ -1,6 +1,10 @@
 package kafkaops
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/esconnect/esconnect/shared/targettest"
+)
 
 func TestMemberState(t *testing.T) {
 	tests := []struct {
@@ -44,19 +48,22 @@ func TestGroupPaused(t *testing.T) {
 }
 
 func TestDescribeGroupWithoutMembers(t *testing.T) {
-	c := startOrders(t)
-	c.Commit(t, "idle", "orders", map[int]int64{0: 1})
-	a := newAdmin(t, c)
-	for _, group := range []string{"idle", "never-seen"} {
-		g, err := a.DescribeGroup(t.Context(), group)
-		if err != nil {
-			t.Fatalf("%s: %v", group, err)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c, orders := startOrders(t, k)
+		idle := c.Group("idle")
+		c.Commit(t, idle, orders, map[int]int64{0: 1})
+		a := newAdmin(t, c)
+		for _, group := range []string{idle, c.Group("never-seen")} {
+			g, err := a.DescribeGroup(t.Context(), group)
+			if err != nil {
+				t.Fatalf("%s: %v", group, err)
+			}
+			if g.ID != group || len(g.Members) != 0 || g.Paused() {
+				t.Fatalf("%s: %+v", group, g)
+			}
+			if g.State != "Empty" && g.State != "Dead" {
+				t.Fatalf("%s: state %q, want Empty or Dead", group, g.State)
+			}
 		}
-		if g.ID != group || len(g.Members) != 0 || g.Paused() {
-			t.Fatalf("%s: %+v", group, g)
-		}
-		if g.State != "Empty" && g.State != "Dead" {
-			t.Fatalf("%s: state %q, want Empty or Dead", group, g.State)
-		}
-	}
+	})
 }

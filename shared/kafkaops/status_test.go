@@ -3,11 +3,13 @@ package kafkaops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/esconnect/esconnect/shared/kafkaops/kafkaopstest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 var (
@@ -90,80 +92,89 @@ func TestStatusPartitionsAndDoneTime(t *testing.T) {
 			done: now, caughtUp: true,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := kafkaopstest.Start(t, kafkaopstest.Topic{Name: "orders", Partitions: 3})
-			for p, times := range tt.produce {
-				c.Produce(t, "orders", p, times...)
-			}
-			c.Commit(t, "connector", "orders", tt.commit)
-			a := newAdmin(t, c)
-
-			for _, topics := range [][]string{{"orders"}, nil} {
-				st, err := a.Status(t.Context(), "connector", topics)
-				if err != nil {
-					t.Fatalf("Status(%q): %v", topics, err)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				// Names of its own per case: the cases share the cluster.
+				c := kafkaopstest.Open(t, k)
+				orders, connector := c.Topic(t, fmt.Sprintf("orders-%d", i), 3), c.Group(fmt.Sprintf("connector-%d", i))
+				for p, times := range tt.produce {
+					c.Produce(t, orders, p, times...)
 				}
+				c.Commit(t, connector, orders, tt.commit)
+				a := newAdmin(t, c)
+				want := append([]PartitionStatus(nil), tt.want...)
 				var wantLag int64
-				for i := range tt.want {
-					tt.want[i].Topic = "orders"
-					wantLag += tt.want[i].Lag
+				for i := range want {
+					want[i].Topic = orders
+					wantLag += want[i].Lag
 				}
-				if !reflect.DeepEqual(st.Partitions, tt.want) {
-					t.Errorf("Status(%q) partitions:\n got %+v\nwant %+v", topics, st.Partitions, tt.want)
+
+				// Without topics, the status covers the topics the group
+				// has offsets for: the same one here.
+				for _, topics := range [][]string{{orders}, nil} {
+					st, err := a.Status(t.Context(), connector, topics)
+					if err != nil {
+						t.Fatalf("Status(%q): %v", topics, err)
+					}
+					if !reflect.DeepEqual(st.Partitions, want) {
+						t.Errorf("Status(%q) partitions:\n got %+v\nwant %+v", topics, st.Partitions, want)
+					}
+					if !st.DoneTime.Equal(tt.done) || st.CaughtUp != tt.caughtUp {
+						t.Errorf("done time %v caught up %v, want %v %v", st.DoneTime, st.CaughtUp, tt.done, tt.caughtUp)
+					}
+					if st.TotalLag != wantLag || !st.At.Equal(now) || st.ID != connector {
+						t.Errorf("total lag %d at %v group %q, want %d %v %s", st.TotalLag, st.At, st.ID, wantLag, now, connector)
+					}
+					if len(st.Members) != 0 || st.Paused {
+						t.Errorf("members %v paused %v, want none", st.Members, st.Paused)
+					}
 				}
-				if !st.DoneTime.Equal(tt.done) || st.CaughtUp != tt.caughtUp {
-					t.Errorf("done time %v caught up %v, want %v %v", st.DoneTime, st.CaughtUp, tt.done, tt.caughtUp)
-				}
-				if st.TotalLag != wantLag || !st.At.Equal(now) || st.ID != "connector" {
-					t.Errorf("total lag %d at %v group %q, want %d %v connector", st.TotalLag, st.At, st.ID, wantLag, now)
-				}
-				if len(st.Members) != 0 || st.Paused {
-					t.Errorf("members %v paused %v, want none", st.Members, st.Paused)
-				}
-			}
-		})
-	}
+			})
+		}
+	})
 }
 
 func TestStatusTopicsFromCommittedOffsets(t *testing.T) {
-	c := kafkaopstest.Start(t,
-		kafkaopstest.Topic{Name: "a", Partitions: 2},
-		kafkaopstest.Topic{Name: "b", Partitions: 1},
-		kafkaopstest.Topic{Name: "unrelated", Partitions: 1})
-	c.Produce(t, "a", 1, secs(1, 2)...)
-	c.Produce(t, "b", 0, secs(3)...)
-	c.Commit(t, "g", "b", map[int]int64{0: 1})
-	c.Commit(t, "g", "a", map[int]int64{1: 1})
-	a := newAdmin(t, c)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c := kafkaopstest.Open(t, k)
+		ta, tb := c.Topic(t, "a", 2), c.Topic(t, "b", 1)
+		c.Topic(t, "unrelated", 1)
+		g := c.Group("g")
+		c.Produce(t, ta, 1, secs(1, 2)...)
+		c.Produce(t, tb, 0, secs(3)...)
+		c.Commit(t, g, tb, map[int]int64{0: 1})
+		c.Commit(t, g, ta, map[int]int64{1: 1})
+		a := newAdmin(t, c)
 
-	st, err := a.Status(t.Context(), "g", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type tp struct {
-		topic     string
-		partition int
-		committed int64
-	}
-	var got []tp
-	for _, p := range st.Partitions {
-		got = append(got, tp{p.Topic, p.Partition, p.Committed})
-	}
-	want := []tp{{"a", 0, -1}, {"a", 1, 1}, {"b", 0, 1}}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("partitions %v, want %v", got, want)
-	}
-	if !st.DoneTime.Equal(secs(2)[0]) {
-		t.Fatalf("done time %v, want %v", st.DoneTime, secs(2)[0])
-	}
+		st, err := a.Status(t.Context(), g, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type tp struct {
+			topic     string
+			partition int
+			committed int64
+		}
+		var got []tp
+		for _, p := range st.Partitions {
+			got = append(got, tp{p.Topic, p.Partition, p.Committed})
+		}
+		want := []tp{{ta, 0, -1}, {ta, 1, 1}, {tb, 0, 1}}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("partitions %v, want %v", got, want)
+		}
+		if !st.DoneTime.Equal(secs(2)[0]) {
+			t.Fatalf("done time %v, want %v", st.DoneTime, secs(2)[0])
+		}
 
-	if _, err := a.Status(t.Context(), "never-committed", nil); !errors.Is(err, ErrNoOffsets) {
-		t.Fatalf("group without offsets: err %v, want ErrNoOffsets", err)
-	}
-	if _, err := a.Status(t.Context(), "g", []string{"missing"}); !errors.Is(err, ErrUnknownTopic) {
-		t.Fatalf("missing topic: err %v, want ErrUnknownTopic", err)
-	}
+		if _, err := a.Status(t.Context(), c.Group("never-committed"), nil); !errors.Is(err, ErrNoOffsets) {
+			t.Fatalf("group without offsets: err %v, want ErrNoOffsets", err)
+		}
+		if _, err := a.Status(t.Context(), g, []string{c.Missing("missing")}); !errors.Is(err, ErrUnknownTopic) {
+			t.Fatalf("missing topic: err %v, want ErrUnknownTopic", err)
+		}
+	})
 }
 
 func TestStatusMembersAndPausedHook(t *testing.T) {
@@ -176,29 +187,32 @@ func TestStatusMembersAndPausedHook(t *testing.T) {
 		{"plain consumer is active", nil, MemberActive, false},
 		{"member reporting paused", MemberUserData(MemberPaused), MemberPaused, true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := kafkaopstest.Start(t, kafkaopstest.Topic{Name: "orders", Partitions: 2})
-			c.Produce(t, "orders", 0, secs(1, 2)...)
-			c.Join(t, "live", "orders", "consumer-1", tt.userData)
-			a := newAdmin(t, c)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := kafkaopstest.Open(t, k)
+				orders, live := c.Topic(t, fmt.Sprintf("orders-%d", i), 2), c.Group(fmt.Sprintf("live-%d", i))
+				c.Produce(t, orders, 0, secs(1, 2)...)
+				c.Join(t, live, orders, "consumer-1", tt.userData)
+				a := newAdmin(t, c)
 
-			st, err := a.Status(t.Context(), "live", []string{"orders"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.State != "Stable" || len(st.Members) != 1 || st.Paused != tt.wantPaused {
-				t.Fatalf("state %q members %d paused %v, want Stable 1 %v", st.State, len(st.Members), st.Paused, tt.wantPaused)
-			}
-			m := st.Members[0]
-			if m.ClientID != "consumer-1" || m.State != tt.wantState || m.ID == "" {
-				t.Fatalf("member %+v, want client consumer-1 in state %s", m, tt.wantState)
-			}
-			if want := map[string][]int{"orders": {0, 1}}; !reflect.DeepEqual(m.Assigned, want) {
-				t.Fatalf("assigned %v, want %v", m.Assigned, want)
-			}
-		})
-	}
+				st, err := a.Status(t.Context(), live, []string{orders})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.State != "Stable" || len(st.Members) != 1 || st.Paused != tt.wantPaused {
+					t.Fatalf("state %q members %d paused %v, want Stable 1 %v", st.State, len(st.Members), st.Paused, tt.wantPaused)
+				}
+				m := st.Members[0]
+				if m.ClientID != "consumer-1" || m.State != tt.wantState || m.ID == "" {
+					t.Fatalf("member %+v, want client consumer-1 in state %s", m, tt.wantState)
+				}
+				if want := map[string][]int{orders: {0, 1}}; !reflect.DeepEqual(m.Assigned, want) {
+					t.Fatalf("assigned %v, want %v", m.Assigned, want)
+				}
+			})
+		}
+	})
 }
 
 func TestDoneTime(t *testing.T) {
@@ -228,20 +242,24 @@ func TestDoneTime(t *testing.T) {
 }
 
 func TestReadRecordTimesStopsOnFailure(t *testing.T) {
-	c := kafkaopstest.Start(t, kafkaopstest.Topic{Name: "orders", Partitions: 1})
-	c.Produce(t, "orders", 0, secs(1, 2)...)
-	a := newAdmin(t, c)
-	// Twenty partitions of a topic that does not exist, more than run at
-	// once, behind one that does: every lookup but the first fails.
-	parts := []PartitionStatus{{Topic: "orders", Partition: 0, Committed: 1, End: 2}}
-	for p := range 20 {
-		parts = append(parts, PartitionStatus{Topic: "gone", Partition: p, Committed: 1, End: 5})
-	}
-	err := a.readRecordTimes(t.Context(), parts, now)
-	if err == nil {
-		t.Fatal("lookups on a missing topic succeeded")
-	}
-	if errors.Is(err, context.Canceled) {
-		t.Fatalf("err %v: the lookup failure was replaced by the cancellation it caused", err)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c := kafkaopstest.Open(t, k)
+		orders := c.Topic(t, "orders", 1)
+		c.Produce(t, orders, 0, secs(1, 2)...)
+		a := newAdmin(t, c)
+		// Twenty partitions of a topic that does not exist, more than run at
+		// once, behind one that does: every lookup but the first fails.
+		parts := []PartitionStatus{{Topic: orders, Partition: 0, Committed: 1, End: 2}}
+		gone := c.Missing("gone")
+		for p := range 20 {
+			parts = append(parts, PartitionStatus{Topic: gone, Partition: p, Committed: 1, End: 5})
+		}
+		err := a.readRecordTimes(t.Context(), parts, now)
+		if err == nil {
+			t.Fatal("lookups on a missing topic succeeded")
+		}
+		if errors.Is(err, context.Canceled) {
+			t.Fatalf("err %v: the lookup failure was replaced by the cancellation it caused", err)
+		}
+	})
 }

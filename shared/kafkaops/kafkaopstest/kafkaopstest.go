@@ -1,6 +1,7 @@
 // Package kafkaopstest sets up Kafka state for tests of the operating tools:
-// a kfake broker on 127.0.0.1, records with chosen timestamps, committed
-// offsets, and group members that hold their membership for a test.
+// a cluster (kfake or a real broker, see targettest.Kafkas), records with
+// chosen timestamps, committed offsets, and group members that hold their
+// membership for a test.
 package kafkaopstest
 
 import (
@@ -12,6 +13,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // Topic is a topic to create with its partition count.
@@ -20,13 +23,57 @@ type Topic struct {
 	Partitions int
 }
 
-// Cluster is a single-broker kfake cluster and a kafka-go client for it.
+// Cluster is a Kafka cluster and a kafka-go client for it.
 type Cluster struct {
 	Brokers []string
 	Client  *kafka.Client
+	// target is the cluster's target when it came from Open; nil for
+	// Start's own kfake broker.
+	target *targettest.Kafka
 }
 
-// Start starts a broker with topics; it stops when the test ends.
+// Open returns a Cluster for k, one target of targettest.Kafkas. Its topics
+// and groups are named through Topic and Group, so that they are private to
+// the test on a real broker.
+func Open(t testing.TB, k *targettest.Kafka) *Cluster {
+	t.Helper()
+	tr := &kafka.Transport{ClientID: "kafkaopstest"}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &Cluster{
+		Brokers: k.Brokers,
+		Client:  &kafka.Client{Addr: kafka.TCP(k.Brokers...), Timeout: 10 * time.Second, Transport: tr},
+		target:  k,
+	}
+}
+
+// Topic creates a topic called base with the given partitions and returns
+// its name (see targettest.Kafka.Topic). A Cluster from Start has its
+// topics from the start: Topic only returns base there.
+func (c *Cluster) Topic(t testing.TB, base string, partitions int) string {
+	t.Helper()
+	if c.target == nil {
+		return base
+	}
+	return c.target.Topic(t, base, partitions)
+}
+
+// Group returns the name of a consumer group called base, private to the
+// test on a real broker.
+func (c *Cluster) Group(base string) string {
+	if c.target == nil {
+		return base
+	}
+	return c.target.Group(base)
+}
+
+// Missing returns the name of a topic called base that the test never
+// creates, private to the test on a real broker so that no other test's
+// topic can answer for it. (Group names and topic names take the same
+// private suffix.)
+func (c *Cluster) Missing(base string) string { return c.Group(base) }
+
+// Start starts a kfake broker with topics; it stops when the test ends.
+// Tests of behaviour that a real broker also has use Open instead.
 func Start(t testing.TB, topics ...Topic) *Cluster {
 	t.Helper()
 	opts := []kfake.Opt{
@@ -79,31 +126,82 @@ func (c *Cluster) Commit(t testing.TB, group, topic string, offsets map[int]int6
 	for p, o := range offsets {
 		commits = append(commits, kafka.OffsetCommit{Partition: p, Offset: o})
 	}
-	resp, err := c.Client.OffsetCommit(t.Context(), &kafka.OffsetCommitRequest{
-		GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{topic: commits},
+	err := retryCoordinator(t.Context(), func() error {
+		resp, err := c.Client.OffsetCommit(t.Context(), &kafka.OffsetCommitRequest{
+			GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{topic: commits},
+		})
+		if err != nil {
+			return err
+		}
+		for _, p := range resp.Topics[topic] {
+			if p.Error != nil {
+				return fmt.Errorf("partition %d: %w", p.Partition, p.Error)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatalf("commit %s %s: %v", group, topic, err)
-	}
-	for _, p := range resp.Topics[topic] {
-		if p.Error != nil {
-			t.Fatalf("commit %s %s/%d: %v", group, topic, p.Partition, p.Error)
-		}
 	}
 }
 
 // Committed returns the group's committed offsets on topic, -1 where none.
 func (c *Cluster) Committed(t testing.TB, group, topic string, partitions ...int) map[int]int64 {
 	t.Helper()
-	resp, err := c.Client.OffsetFetch(t.Context(), &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: partitions}})
+	out := make(map[int]int64, len(partitions))
+	err := retryCoordinator(t.Context(), func() error {
+		resp, err := c.Client.OffsetFetch(t.Context(), &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: partitions}})
+		if err != nil {
+			return err
+		}
+		if errors.Is(resp.Error, kafka.GroupIdNotFound) {
+			// Kafka 4 answers so for a group it never saw: nothing committed.
+			for _, p := range partitions {
+				out[p] = -1
+			}
+			return nil
+		}
+		if resp.Error != nil {
+			return resp.Error
+		}
+		for _, p := range resp.Topics[topic] {
+			if p.Error != nil {
+				return fmt.Errorf("partition %d: %w", p.Partition, p.Error)
+			}
+			out[p.Partition] = p.CommittedOffset
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatalf("offset fetch %s %s: %v", group, topic, err)
 	}
-	out := make(map[int]int64, len(partitions))
-	for _, p := range resp.Topics[topic] {
-		out[p.Partition] = p.CommittedOffset
-	}
 	return out
+}
+
+// retryCoordinator calls fn until it succeeds or fails with an error other
+// than the coordinator being unavailable, for at most 20 seconds. A real
+// broker answers so while it creates and loads the offsets topic, which it
+// does on a fresh cluster's first group request; kafka-go's Client does not
+// retry, as Kafka's own clients do.
+func retryCoordinator(ctx context.Context, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for {
+		err := fn()
+		if err == nil || !coordinatorUnavailable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (after %w)", err, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func coordinatorUnavailable(err error) bool {
+	return errors.Is(err, kafka.NotCoordinatorForGroup) || errors.Is(err, kafka.GroupCoordinatorNotAvailable) ||
+		errors.Is(err, kafka.GroupLoadInProgress)
 }
 
 // memberBalancer is a range balancer that reports user data in the member
