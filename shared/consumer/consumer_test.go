@@ -12,8 +12,9 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/esconnect/esconnect/shared/devstack"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkaops/kafkaopstest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // store stands in for the index: records are keyed by topic/partition/offset,
@@ -89,21 +90,31 @@ func (s *store) handler(owner string) Handler {
 	}
 }
 
-func startBroker(t *testing.T, topic string, partitions int) string {
-	t.Helper()
-	c, err := devstack.StartKafka(devstack.KafkaOptions{Addr: "127.0.0.1:0", Topics: []devstack.Topic{{Name: topic, Partitions: partitions}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c.ListenAddrs()[0]
+// cluster is the Kafka a test runs against, with the test's topic and
+// group on it.
+type cluster struct {
+	k            *targettest.Kafka
+	topic, group string
+	parts        int
 }
 
-func produce(t *testing.T, addr, topic string, from, n int) {
+// setup creates the test's topic "orders" with parts partitions on k.
+func setup(t *testing.T, k *targettest.Kafka, parts int) cluster {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(addr), Topic: topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond,
+	return cluster{k: k, topic: k.Topic(t, "orders", parts), group: k.Group("connect-test"), parts: parts}
+}
+
+func produce(t *testing.T, c cluster, from, n int) {
+	t.Helper()
+	// A transport of its own: kafka-go's default one is shared by the whole
+	// process and answers for a topic created since it last read the
+	// metadata, which on a shared real broker is every test's, that the
+	// topic does not exist.
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafka.Writer{Addr: kafka.TCP(c.k.Brokers...), Topic: c.topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond,
 		// kafka-go defaults to fire-and-forget; the tests read what they produced.
-		RequiredAcks: kafka.RequireAll}
+		RequiredAcks: kafka.RequireAll, Transport: tr}
 	defer w.Close()
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
@@ -114,11 +125,15 @@ func produce(t *testing.T, addr, topic string, from, n int) {
 	}
 }
 
-func testConfig(addr, topic string) Config {
+// testConfig is a consumer of c's topic in c's group with short timings.
+// The session timeout is Kafka's smallest by default
+// (group.min.session.timeout.ms=6000); it only matters for a member that
+// dies, which no test here lets happen: a stopped consumer leaves the group.
+func testConfig(c cluster) Config {
 	return Config{
-		Brokers: []string{addr}, Topics: []string{topic}, Group: "connect-test", FromEarliest: true,
+		Brokers: c.k.Brokers, Topics: []string{c.topic}, Group: c.group, FromEarliest: true,
 		Batch: 7, Window: 20 * time.Millisecond, MaxWait: 50 * time.Millisecond,
-		HeartbeatInterval: 100 * time.Millisecond, SessionTimeout: 2 * time.Second, RebalanceTimeout: 5 * time.Second,
+		HeartbeatInterval: 100 * time.Millisecond, SessionTimeout: 6 * time.Second, RebalanceTimeout: 5 * time.Second,
 		Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
 	}
 }
@@ -167,22 +182,16 @@ func startConsumer(t *testing.T, c *Consumer) func() {
 	return stop
 }
 
-func committed(t *testing.T, addr, group, topic string, partitions int) map[int]int64 {
+// committed returns the group's committed offset per partition, -1 where
+// none, through kafkaopstest, which waits out a coordinator that a fresh
+// real broker is still loading.
+func committed(t *testing.T, c cluster) map[int]int64 {
 	t.Helper()
-	cl := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
-	parts := make([]int, partitions)
+	parts := make([]int, c.parts)
 	for i := range parts {
 		parts[i] = i
 	}
-	resp, err := cl.OffsetFetch(t.Context(), &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[int]int64{}
-	for _, p := range resp.Topics[topic] {
-		out[p.Partition] = p.CommittedOffset
-	}
-	return out
+	return kafkaopstest.Open(t, c.k).Committed(t, c.group, c.topic, parts...)
 }
 
 func sumOffsets(m map[int]int64) int64 {
@@ -209,109 +218,115 @@ func assertExactlyOnce(t *testing.T, s *store, n int) {
 }
 
 func TestConsumeCommitsAfterHandler(t *testing.T) {
-	const topic, parts, n = "orders", 3, 60
-	addr := startBroker(t, topic, parts)
-	produce(t, addr, topic, 0, n)
-	s := newStore()
-	_, stop := runConsumer(t, testConfig(addr, topic), s.handler("a"))
-	s.waitDocs(t, n, 30*time.Second)
-	stop()
-	assertExactlyOnce(t, s, n)
-	if got := sumOffsets(committed(t, addr, "connect-test", topic, parts)); got != n {
-		t.Fatalf("committed offsets add up to %d, want %d", got, n)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		const n = 60
+		c := setup(t, k, 3)
+		produce(t, c, 0, n)
+		s := newStore()
+		_, stop := runConsumer(t, testConfig(c), s.handler("a"))
+		s.waitDocs(t, n, 30*time.Second)
+		stop()
+		assertExactlyOnce(t, s, n)
+		if got := sumOffsets(committed(t, c)); got != n {
+			t.Fatalf("committed offsets add up to %d, want %d", got, n)
+		}
+	})
 }
 
 // TestConsumerKilledMidBatch cancels the consumer while the handler is inside
 // a batch, then restarts it: the interrupted batch must be processed by the
 // restart, and nothing finished before must be processed again.
 func TestConsumerKilledMidBatch(t *testing.T) {
-	const topic, parts, n = "orders", 2, 40
-	addr := startBroker(t, topic, parts)
-	produce(t, addr, topic, 0, n)
-	s := newStore()
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		const n = 40
+		c := setup(t, k, 2)
+		produce(t, c, 0, n)
+		s := newStore()
 
-	entered := make(chan struct{})
-	var calls sync.Mutex
-	callN := 0
-	blocking := func(ctx context.Context, recs []kafkaevent.Record) (any, error) {
-		calls.Lock()
-		callN++
-		third := callN == 3
-		calls.Unlock()
-		if third {
-			// Hold this batch until shutdown cancels it, as a slow bulk
-			// request would be held when SIGTERM arrives.
-			close(entered)
-			<-ctx.Done()
-			return nil, ctx.Err()
+		entered := make(chan struct{})
+		var calls sync.Mutex
+		callN := 0
+		blocking := func(ctx context.Context, recs []kafkaevent.Record) (any, error) {
+			calls.Lock()
+			callN++
+			third := callN == 3
+			calls.Unlock()
+			if third {
+				// Hold this batch until shutdown cancels it, as a slow bulk
+				// request would be held when SIGTERM arrives.
+				close(entered)
+				<-ctx.Done()
+				return nil, ctx.Err()
+			}
+			return s.handler("first")(ctx, recs)
 		}
-		return s.handler("first")(ctx, recs)
-	}
-	cfg := testConfig(addr, topic)
-	cfg.Concurrency = 1
-	_, stop := runConsumer(t, cfg, blocking)
-	select {
-	case <-entered:
-	case <-time.After(30 * time.Second):
-		t.Fatal("handler never reached the third batch")
-	}
-	stop()
-	before, _, _ := s.snapshot()
-	if before >= n {
-		t.Fatalf("first run stored %d of %d records although a batch was interrupted", before, n)
-	}
+		cfg := testConfig(c)
+		cfg.Concurrency = 1
+		_, stop := runConsumer(t, cfg, blocking)
+		select {
+		case <-entered:
+		case <-time.After(30 * time.Second):
+			t.Fatal("handler never reached the third batch")
+		}
+		stop()
+		before, _, _ := s.snapshot()
+		if before >= n {
+			t.Fatalf("first run stored %d of %d records although a batch was interrupted", before, n)
+		}
 
-	_, stop2 := runConsumer(t, cfg, s.handler("second"))
-	s.waitDocs(t, n, 30*time.Second)
-	stop2()
-	assertExactlyOnce(t, s, n)
-	if got := sumOffsets(committed(t, addr, cfg.Group, topic, parts)); got != n {
-		t.Fatalf("committed offsets add up to %d, want %d", got, n)
-	}
+		_, stop2 := runConsumer(t, cfg, s.handler("second"))
+		s.waitDocs(t, n, 30*time.Second)
+		stop2()
+		assertExactlyOnce(t, s, n)
+		if got := sumOffsets(committed(t, c)); got != n {
+			t.Fatalf("committed offsets add up to %d, want %d", got, n)
+		}
+	})
 }
 
 // TestConsumerRebalance starts a second member while the first is consuming:
 // both must end up with work, every record must be stored, and the commits
 // must cover everything.
 func TestConsumerRebalance(t *testing.T) {
-	const topic, parts, n = "orders", 4, 200
-	addr := startBroker(t, topic, parts)
-	s := newStore()
-	cfg := testConfig(addr, topic)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		const parts, n = 4, 200
+		c := setup(t, k, parts)
+		s := newStore()
+		cfg := testConfig(c)
 
-	a, stopA := runConsumer(t, cfg, s.handler("a"))
-	produce(t, addr, topic, 0, n/2)
-	s.waitDocs(t, n/4, 30*time.Second)
-	b, stopB := runConsumer(t, cfg, s.handler("b"))
-	// Produce the second half only once the group has split the partitions,
-	// so both members are sure to get records.
-	waitFor(t, 30*time.Second, func() bool {
-		na, nb := len(a.Assigned()), len(b.Assigned())
-		return na > 0 && nb > 0 && na+nb == parts
+		a, stopA := runConsumer(t, cfg, s.handler("a"))
+		produce(t, c, 0, n/2)
+		s.waitDocs(t, n/4, 30*time.Second)
+		b, stopB := runConsumer(t, cfg, s.handler("b"))
+		// Produce the second half only once the group has split the partitions,
+		// so both members are sure to get records.
+		waitFor(t, 30*time.Second, func() bool {
+			na, nb := len(a.Assigned()), len(b.Assigned())
+			return na > 0 && nb > 0 && na+nb == parts
+		})
+		produce(t, c, n/2, n/2)
+		s.waitDocs(t, n, 60*time.Second)
+		stopA()
+		stopB()
+
+		docs, writes, byOwner := s.snapshot()
+		if docs != n {
+			t.Fatalf("store holds %d documents, want %d", docs, n)
+		}
+		if byOwner["a"] == 0 || byOwner["b"] == 0 {
+			t.Fatalf("records per member = %v; the rebalance did not share the partitions", byOwner)
+		}
+		repeats := 0
+		for _, w := range writes {
+			repeats += w - 1
+		}
+		// A repeat is allowed only for a batch whose commit raced the
+		// rebalance; it is logged, and with deterministic ids it changes nothing.
+		t.Logf("records per member %v, repeated writes %d", byOwner, repeats)
+		if got := sumOffsets(committed(t, c)); got != n {
+			t.Fatalf("committed offsets add up to %d, want %d", got, n)
+		}
 	})
-	produce(t, addr, topic, n/2, n/2)
-	s.waitDocs(t, n, 60*time.Second)
-	stopA()
-	stopB()
-
-	docs, writes, byOwner := s.snapshot()
-	if docs != n {
-		t.Fatalf("store holds %d documents, want %d", docs, n)
-	}
-	if byOwner["a"] == 0 || byOwner["b"] == 0 {
-		t.Fatalf("records per member = %v; the rebalance did not share the partitions", byOwner)
-	}
-	repeats := 0
-	for _, w := range writes {
-		repeats += w - 1
-	}
-	// A repeat is allowed only for a batch whose commit raced the
-	// rebalance; it is logged, and with deterministic ids it changes nothing.
-	t.Logf("records per member %v, repeated writes %d", byOwner, repeats)
-	if got := sumOffsets(committed(t, addr, cfg.Group, topic, parts)); got != n {
-		t.Fatalf("committed offsets add up to %d, want %d", got, n)
-	}
 }
 
 // waitFor polls cond, which reads state the consumer publishes, until it
@@ -332,39 +347,41 @@ func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
 }
 
 func TestOnFailureFailStopsOnlyThatPartition(t *testing.T) {
-	const topic, parts, n = "orders", 2, 20
-	addr := startBroker(t, topic, parts)
-	produce(t, addr, topic, 0, n)
-	s := newStore()
-	errBoom := errors.New("boom")
-	h := func(ctx context.Context, recs []kafkaevent.Record) (any, error) {
-		if recs[0].Partition == 1 {
-			return nil, errBoom
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		const n = 20
+		c := setup(t, k, 2)
+		produce(t, c, 0, n)
+		s := newStore()
+		errBoom := errors.New("boom")
+		h := func(ctx context.Context, recs []kafkaevent.Record) (any, error) {
+			if recs[0].Partition == 1 {
+				return nil, errBoom
+			}
+			return s.handler("a")(ctx, recs)
 		}
-		return s.handler("a")(ctx, recs)
-	}
-	cfg := testConfig(addr, topic)
-	cfg.Retries = 1
-	c, stop := runConsumer(t, cfg, h)
-	s.waitDocs(t, n/2, 30*time.Second)
-	// Partition 1 is stopped once its retries are spent.
-	waitFor(t, 10*time.Second, func() bool { return len(c.Stopped()) > 0 })
-	stop()
-	stopped := c.Stopped()
-	err, ok := stopped[topic+"/1"]
-	if !ok || len(stopped) != 1 {
-		t.Fatalf("stopped partitions = %v, want only %s/1", stopped, topic)
-	}
-	if !errors.Is(err, ErrPartitionStopped) || !errors.Is(err, errBoom) {
-		t.Fatalf("stop error = %v, want ErrPartitionStopped wrapping the handler error", err)
-	}
-	got := committed(t, addr, cfg.Group, topic, parts)
-	if got[1] > 0 {
-		t.Fatalf("partition 1 committed offset %d although every batch failed", got[1])
-	}
-	if got[0] != n/2 {
-		t.Fatalf("partition 0 committed offset %d, want %d", got[0], n/2)
-	}
+		cfg := testConfig(c)
+		cfg.Retries = 1
+		cons, stop := runConsumer(t, cfg, h)
+		s.waitDocs(t, n/2, 30*time.Second)
+		// Partition 1 is stopped once its retries are spent.
+		waitFor(t, 10*time.Second, func() bool { return len(cons.Stopped()) > 0 })
+		stop()
+		stopped := cons.Stopped()
+		err, ok := stopped[c.topic+"/1"]
+		if !ok || len(stopped) != 1 {
+			t.Fatalf("stopped partitions = %v, want only %s/1", stopped, c.topic)
+		}
+		if !errors.Is(err, ErrPartitionStopped) || !errors.Is(err, errBoom) {
+			t.Fatalf("stop error = %v, want ErrPartitionStopped wrapping the handler error", err)
+		}
+		got := committed(t, c)
+		if got[1] > 0 {
+			t.Fatalf("partition 1 committed offset %d although every batch failed", got[1])
+		}
+		if got[0] != n/2 {
+			t.Fatalf("partition 0 committed offset %d, want %d", got[0], n/2)
+		}
+	})
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {

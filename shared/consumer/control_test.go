@@ -10,6 +10,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/kafkaops"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 func TestReadControl(t *testing.T) {
@@ -76,44 +77,45 @@ func TestWatchControlFileRejectsIntervals(t *testing.T) {
 // resumes again, handling every record once; a deleted file and a word it
 // does not know leave the state as it is.
 func TestControlFilePausesAndResumes(t *testing.T) {
-	const topic, parts, n = "orders", 2, 10
-	addr := startBroker(t, topic, parts)
-	produce(t, addr, topic, 0, n)
-	s := newStore()
-	cfg := testConfig(addr, topic)
-	c, err := New(cfg, s.handler("a"), testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "control")
-	writeControl(t, path, "paused\n")
-	ctx, cancel := context.WithCancel(t.Context())
-	t.Cleanup(cancel)
-	if err := c.WatchControlFile(ctx, path, 10*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	stop := startConsumer(t, c)
-	waitState(t, c, kafkaops.MemberPaused)
-	assertIdleWhilePaused(t, c, s, addr, cfg.Group, topic, parts, 0, 3)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		const n = 10
+		c := setup(t, k, 2)
+		produce(t, c, 0, n)
+		s := newStore()
+		cons, err := New(testConfig(c), s.handler("a"), testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "control")
+		writeControl(t, path, "paused\n")
+		ctx, cancel := context.WithCancel(t.Context())
+		t.Cleanup(cancel)
+		if err := cons.WatchControlFile(ctx, path, 10*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		stop := startConsumer(t, cons)
+		waitState(t, cons, kafkaops.MemberPaused)
+		assertIdleWhilePaused(t, cons, s, c, 0, 3)
 
-	writeControl(t, path, "running\n")
-	waitState(t, c, kafkaops.MemberActive)
-	s.waitDocs(t, n, 30*time.Second)
-	waitCommitted(t, addr, cfg.Group, topic, parts, n)
+		writeControl(t, path, "running\n")
+		waitState(t, cons, kafkaops.MemberActive)
+		s.waitDocs(t, n, 30*time.Second)
+		waitCommitted(t, c, n)
 
-	writeControl(t, path, "paused")
-	waitState(t, c, kafkaops.MemberPaused)
-	produce(t, addr, topic, n, n)
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	assertIdleWhilePaused(t, c, s, addr, cfg.Group, topic, parts, n, 3)
-	writeControl(t, path, "resume")
-	assertIdleWhilePaused(t, c, s, addr, cfg.Group, topic, parts, n, 3)
+		writeControl(t, path, "paused")
+		waitState(t, cons, kafkaops.MemberPaused)
+		produce(t, c, n, n)
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		assertIdleWhilePaused(t, cons, s, c, n, 3)
+		writeControl(t, path, "resume")
+		assertIdleWhilePaused(t, cons, s, c, n, 3)
 
-	writeControl(t, path, "running")
-	s.waitDocs(t, 2*n, 30*time.Second)
-	waitCommitted(t, addr, cfg.Group, topic, parts, 2*n)
-	stop()
-	assertExactlyOnce(t, s, 2*n)
+		writeControl(t, path, "running")
+		s.waitDocs(t, 2*n, 30*time.Second)
+		waitCommitted(t, c, 2*n)
+		stop()
+		assertExactlyOnce(t, s, 2*n)
+	})
 }
