@@ -13,11 +13,10 @@ import (
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 	"github.com/esconnect/esconnect/shared/sink"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // timerFixtures are the events/ fixtures that trigger pg-es-sync: they hold
@@ -256,56 +255,46 @@ func localOptions(env map[string]string) DestinationOptions {
 	}}
 }
 
-// indexIDs returns the ids of every document in index.
-func indexIDs(t *testing.T, s *esnode.Server, index string) map[string]bool {
-	t.Helper()
-	c := esnodetest.Client(t, s)
-	esnodetest.Refresh(t, c, index)
-	out := map[string]bool{}
-	for _, h := range esnodetest.SearchAll(t, c, index) {
-		out[h.ID] = true
-	}
-	return out
-}
-
 // TestEventDirectoryToLocal replays the directory of fixtures into the sink:
 // every good record is indexed under its offset id, the bad ones are reported
 // and nothing else of their files is lost.
 func TestEventDirectoryToLocal(t *testing.T) {
-	dir, files := eventDir(t)
-	node := esnodetest.Start(t, esnode.Options{})
-	// Values as text, so that fixtures with JSON objects and with plain
-	// strings for values fit one mapping.
-	env := map[string]string{"ES_URL": node.URL, "ES_INDEX": "replayed", "VALUE_FORMAT": "text"}
-	src, err := OpenSource(t.Context(), dir, kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := OpenDestination(t.Context(), "local", localOptions(env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, runErr := Run(t.Context(), src, dst, Options{Batch: 3})
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var batches []kafkaevent.Batch
-	want := map[string]bool{}
-	good := 0
-	for _, f := range files {
-		b := decodeFile(t, f)
-		batches = append(batches, b)
-		for _, r := range b.Records {
-			want[msgdoc.OffsetID(r.Topic, r.Partition, r.Offset)] = true
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		dir, files := eventDir(t)
+		replayed := e.Index("replayed")
+		// Values as text, so that fixtures with JSON objects and with plain
+		// strings for values fit one mapping.
+		env := sinkEnv(e, map[string]string{"ES_INDEX": replayed, "VALUE_FORMAT": "text"})
+		src, err := OpenSource(t.Context(), dir, kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		good += len(b.Records)
-	}
-	checkRejected(t, sum, runErr, files, batches)
-	if sum.Sent != int64(good) {
-		t.Fatalf("sent %d records, want %d", sum.Sent, good)
-	}
-	if got := indexIDs(t, node, "replayed"); !reflect.DeepEqual(got, want) {
-		t.Fatalf("indexed ids %v, want %v", got, want)
-	}
+		defer src.Close()
+		dst, err := OpenDestination(t.Context(), "local", localOptions(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, runErr := Run(t.Context(), src, dst, Options{Batch: 3})
+		if err := dst.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var batches []kafkaevent.Batch
+		want := map[string]bool{}
+		good := 0
+		for _, f := range files {
+			b := decodeFile(t, f)
+			batches = append(batches, b)
+			for _, r := range b.Records {
+				want[msgdoc.OffsetID(r.Topic, r.Partition, r.Offset)] = true
+			}
+			good += len(b.Records)
+		}
+		checkRejected(t, sum, runErr, files, batches)
+		if sum.Sent != int64(good) {
+			t.Fatalf("sent %d records, want %d", sum.Sent, good)
+		}
+		if got := indexIDs(t, e, replayed); !reflect.DeepEqual(got, want) {
+			t.Fatalf("indexed ids %v, want %v", got, want)
+		}
+	})
 }

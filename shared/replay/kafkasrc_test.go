@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
-	"github.com/esconnect/esconnect/shared/devstack"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 func TestParseKafkaRange(t *testing.T) {
@@ -62,16 +63,13 @@ func TestParseKafkaRange(t *testing.T) {
 
 var base = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 
-// seed starts a broker and writes n records to each partition of topic;
-// record i of a partition has offset i, key "p<P>-<i>" and timestamp base+i s.
-func seed(t *testing.T, topic string, partitions, n int) string {
+// seed creates topic base on k and writes n records to each of its
+// partitions; record i of a partition has offset i, key "p<P>-<i>" and
+// timestamp base+i s. It returns the address list of a kafka:// source and
+// the topic's name.
+func seed(t *testing.T, k *targettest.Kafka, topic string, partitions, n int) (string, string) {
 	t.Helper()
-	c, err := devstack.StartKafka(devstack.KafkaOptions{Addr: "127.0.0.1:0", Topics: []devstack.Topic{{Name: topic, Partitions: partitions}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	addr := c.ListenAddrs()[0]
+	name := k.Topic(t, topic, partitions)
 	for p := range partitions {
 		msgs := make([]kafka.Message, n)
 		for i := range msgs {
@@ -81,18 +79,23 @@ func seed(t *testing.T, topic string, partitions, n int) string {
 				Headers: []kafka.Header{{Key: "h", Value: []byte("v")}},
 			}
 		}
-		produceTo(t, addr, topic, p, msgs)
+		produceTo(t, k.Addr(), name, p, msgs)
 	}
-	return addr
+	return strings.Join(k.Brokers, ","), name
 }
 
 func produceTo(t *testing.T, addr, topic string, partition int, msgs []kafka.Message) {
 	t.Helper()
+	if len(msgs) == 0 {
+		return
+	}
 	conn, err := kafka.DialLeader(t.Context(), "tcp", addr, topic, partition)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	// The connection's default is acks=1, which a single broker answers
+	// only once the records are in its log: they are readable at once.
 	if _, err := conn.WriteMessages(msgs...); err != nil {
 		t.Fatalf("produce: %v", err)
 	}
@@ -135,7 +138,6 @@ func span(from, to int64) []int64 {
 }
 
 func TestKafkaRangeReplay(t *testing.T) {
-	addr := seed(t, "orders", 2, 30)
 	tests := []struct {
 		name string
 		src  string
@@ -147,72 +149,76 @@ func TestKafkaRangeReplay(t *testing.T) {
 		{"bounds clamp to the log", "?partition=0&from=28&to=1000", map[int32][]int64{0: span(28, 30)}},
 		{"empty range", "?partition=0&from=10&to=10", map[int32][]int64{}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src, err := OpenSource(t.Context(), "kafka://"+addr+"/orders"+tt.src, kafkaevent.FormatAuto, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
-			dst := &collect{}
-			sum, err := Run(t.Context(), src, dst, Options{Batch: 4})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := offsets(dst.recs); !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("replayed offsets %v, want %v", got, tt.want)
-			}
-			var wantN int
-			for _, o := range tt.want {
-				wantN += len(o)
-			}
-			if sum.Sent != int64(wantN) || src.Total() != int64(wantN) {
-				t.Fatalf("sent %d, total %d, want %d", sum.Sent, src.Total(), wantN)
-			}
-			for _, r := range dst.recs {
-				if want := fmt.Sprintf("p%d-%d", r.Partition, r.Offset); string(r.Key) != want || r.Timestamp != base.Add(time.Duration(r.Offset)*time.Second).UnixMilli() {
-					t.Fatalf("record %d/%d has key %q timestamp %d", r.Partition, r.Offset, r.Key, r.Timestamp)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		addr, orders := seed(t, k, "orders", 2, 30)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				src, err := OpenSource(t.Context(), "kafka://"+addr+"/"+orders+tt.src, kafkaevent.FormatAuto, nil)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
-	}
+				defer src.Close()
+				dst := &collect{}
+				sum, err := Run(t.Context(), src, dst, Options{Batch: 4})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := offsets(dst.recs); !reflect.DeepEqual(got, tt.want) {
+					t.Fatalf("replayed offsets %v, want %v", got, tt.want)
+				}
+				var wantN int
+				for _, o := range tt.want {
+					wantN += len(o)
+				}
+				if sum.Sent != int64(wantN) || src.Total() != int64(wantN) {
+					t.Fatalf("sent %d, total %d, want %d", sum.Sent, src.Total(), wantN)
+				}
+				for _, r := range dst.recs {
+					if want := fmt.Sprintf("p%d-%d", r.Partition, r.Offset); string(r.Key) != want || r.Timestamp != base.Add(time.Duration(r.Offset)*time.Second).UnixMilli() {
+						t.Fatalf("record %d/%d has key %q timestamp %d", r.Partition, r.Offset, r.Key, r.Timestamp)
+					}
+				}
+			})
+		}
+	})
 }
 
 // TestReplayResumes fails a batch in the middle and checks that a rerun from
 // the summary's resume offset completes the range with nothing missing and
 // nothing repeated.
 func TestReplayResumes(t *testing.T) {
-	addr := seed(t, "orders", 1, 20)
-	src, err := OpenSource(t.Context(), "kafka://"+addr+"/orders?from=2&to=18", kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := &collect{failAt: 3}
-	sum, err := Run(t.Context(), src, first, Options{Batch: 5})
-	src.Close()
-	if !errors.Is(err, ErrFailed) || !errors.Is(err, errRefused) {
-		t.Fatalf("Run error = %v, want ErrFailed wrapping the destination's error", err)
-	}
-	if len(sum.Partitions) != 1 || sum.Partitions[0].Next != 12 || sum.Failed != 5 || sum.Error == "" {
-		t.Fatalf("summary = %+v, want resume_from 12 and 5 failed", sum)
-	}
-	src2, err := OpenSource(t.Context(), fmt.Sprintf("kafka://%s/orders?from=%d&to=18", addr, sum.Partitions[0].Next), kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src2.Close()
-	second := &collect{}
-	if _, err := Run(t.Context(), src2, second, Options{Batch: 5}); err != nil {
-		t.Fatal(err)
-	}
-	got := offsets(append(first.recs, second.recs...))[0]
-	if !reflect.DeepEqual(got, span(2, 18)) {
-		t.Fatalf("offsets over both runs = %v, want 2..17 once each", got)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		addr, orders := seed(t, k, "orders", 1, 20)
+		src, err := OpenSource(t.Context(), "kafka://"+addr+"/"+orders+"?from=2&to=18", kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := &collect{failAt: 3}
+		sum, err := Run(t.Context(), src, first, Options{Batch: 5})
+		src.Close()
+		if !errors.Is(err, ErrFailed) || !errors.Is(err, errRefused) {
+			t.Fatalf("Run error = %v, want ErrFailed wrapping the destination's error", err)
+		}
+		if len(sum.Partitions) != 1 || sum.Partitions[0].Next != 12 || sum.Failed != 5 || sum.Error == "" {
+			t.Fatalf("summary = %+v, want resume_from 12 and 5 failed", sum)
+		}
+		src2, err := OpenSource(t.Context(), fmt.Sprintf("kafka://%s/%s?from=%d&to=18", addr, orders, sum.Partitions[0].Next), kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src2.Close()
+		second := &collect{}
+		if _, err := Run(t.Context(), src2, second, Options{Batch: 5}); err != nil {
+			t.Fatal(err)
+		}
+		got := offsets(append(first.recs, second.recs...))[0]
+		if !reflect.DeepEqual(got, span(2, 18)) {
+			t.Fatalf("offsets over both runs = %v, want 2..17 once each", got)
+		}
+	})
 }
 
 func TestDeadLetterTopicRestoresRecords(t *testing.T) {
-	addr := seed(t, "dlq", 1, 0)
 	orig := []kafkaevent.Record{
 		{Topic: "orders", Partition: 3, Offset: 41, Timestamp: 1714557600000, TimestampType: "CREATE_TIME", Key: []byte("k1"), Value: []byte(`{"a":1}`), ValueSize: 7, Headers: []kafkaevent.Header{{Key: "trace", Value: []byte("x")}}},
 		{Topic: "orders", Partition: 0, Offset: 7, Timestamp: 1714557601000, TimestampType: "CREATE_TIME", Value: []byte{0xff, 0x00}, ValueSize: 2},
@@ -225,67 +231,73 @@ func TestDeadLetterTopicRestoresRecords(t *testing.T) {
 		}
 		msgs = append(msgs, kafka.Message{Value: b})
 	}
-	produceTo(t, addr, "dlq", 0, msgs)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		addr, dlq := seed(t, k, "dlq", 1, 0)
+		produceTo(t, k.Addr(), dlq, 0, msgs)
 
-	src, err := OpenSource(t.Context(), "kafka://"+addr+"/dlq?deadletter=true", kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	dst := &collect{}
-	sum, err := Run(t.Context(), src, dst, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(dst.recs, orig) {
-		t.Fatalf("restored %+v\nwant %+v", dst.recs, orig)
-	}
-	// Resume offsets refer to the dead-letter topic, the range being read.
-	if len(sum.Partitions) != 1 || sum.Partitions[0].Topic != "dlq" || sum.Partitions[0].Next != 2 {
-		t.Fatalf("summary partitions = %+v", sum.Partitions)
-	}
+		src, err := OpenSource(t.Context(), "kafka://"+addr+"/"+dlq+"?deadletter=true", kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		dst := &collect{}
+		sum, err := Run(t.Context(), src, dst, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(dst.recs, orig) {
+			t.Fatalf("restored %+v\nwant %+v", dst.recs, orig)
+		}
+		// Resume offsets refer to the dead-letter topic, the range being read.
+		if len(sum.Partitions) != 1 || sum.Partitions[0].Topic != dlq || sum.Partitions[0].Next != 2 {
+			t.Fatalf("summary partitions = %+v", sum.Partitions)
+		}
+	})
 }
 
 func TestJSONLRoundTrip(t *testing.T) {
-	addr := seed(t, "orders", 1, 12)
-	path := filepath.Join(t.TempDir(), "archive.jsonl")
-	src, err := OpenSource(t.Context(), "kafka://"+addr+"/orders", kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst, err := OpenDestination(t.Context(), "jsonl:"+path, DestinationOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Run(t.Context(), src, dst, Options{Batch: 5}); err != nil {
-		t.Fatal(err)
-	}
-	src.Close()
-	if err := dst.Close(); err != nil {
-		t.Fatal(err)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		addr, orders := seed(t, k, "orders", 1, 12)
+		spec := "kafka://" + addr + "/" + orders
+		path := filepath.Join(t.TempDir(), "archive.jsonl")
+		src, err := OpenSource(t.Context(), spec, kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, err := OpenDestination(t.Context(), "jsonl:"+path, DestinationOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Run(t.Context(), src, dst, Options{Batch: 5}); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		if err := dst.Close(); err != nil {
+			t.Fatal(err)
+		}
 
-	direct, err := OpenSource(t.Context(), "kafka://"+addr+"/orders", kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close()
-	want := &collect{}
-	if _, err := Run(t.Context(), direct, want, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	archive, err := OpenSource(t.Context(), path, kafkaevent.FormatAuto, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer archive.Close()
-	got := &collect{}
-	if _, err := Run(t.Context(), archive, got, Options{Batch: 3}); err != nil {
-		t.Fatal(err)
-	}
-	if len(got.recs) != 12 || !reflect.DeepEqual(got.recs, want.recs) {
-		t.Fatalf("archive gave %d records, differing from the topic's %d", len(got.recs), len(want.recs))
-	}
+		direct, err := OpenSource(t.Context(), spec, kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer direct.Close()
+		want := &collect{}
+		if _, err := Run(t.Context(), direct, want, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		archive, err := OpenSource(t.Context(), path, kafkaevent.FormatAuto, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer archive.Close()
+		got := &collect{}
+		if _, err := Run(t.Context(), archive, got, Options{Batch: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.recs) != 12 || !reflect.DeepEqual(got.recs, want.recs) {
+			t.Fatalf("archive gave %d records, differing from the topic's %d", len(got.recs), len(want.recs))
+		}
+	})
 }
 
 func TestRateLimit(t *testing.T) {
