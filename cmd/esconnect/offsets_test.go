@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/kafkaops"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 func offsetsCmd(t *testing.T, args []string, out, errOut *bytes.Buffer) error {
@@ -48,70 +50,79 @@ func TestOffsetsCommand(t *testing.T) {
 			want:     map[int]int64{0: 3, 1: 3, 2: -1},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := opsCluster(t)
-			args := append([]string{"--brokers", c.Brokers[0], "--group", "sink", "--topic", "orders"}, tt.args...)
-			out, _, err := runCmd(t, offsetsCmd, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, re := range tt.wantRows {
-				if !regexp.MustCompile(re).MatchString(out) {
-					t.Errorf("output lacks %s:\n%s", re, out)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				c := startOpsCluster(t, k, fmt.Sprintf("-%d", i))
+				args := append([]string{"--brokers", c.Brokers[0], "--group", c.sink, "--topic", c.orders}, tt.args...)
+				out, _, err := runCmd(t, offsetsCmd, args...)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if got := c.Committed(t, "sink", "orders", 0, 1, 2); !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("committed %v, want %v", got, tt.want)
-			}
-		})
-	}
+				for _, re := range tt.wantRows {
+					if !regexp.MustCompile(re).MatchString(out) {
+						t.Errorf("output lacks %s:\n%s", re, out)
+					}
+				}
+				if got := c.Committed(t, c.sink, c.orders, 0, 1, 2); !reflect.DeepEqual(got, tt.want) {
+					t.Fatalf("committed %v, want %v", got, tt.want)
+				}
+			})
+		}
+	})
 }
 
 func TestOffsetsCommandJSON(t *testing.T) {
-	c := opsCluster(t)
-	out, _, err := runCmd(t, offsetsCmd, "--brokers", c.Brokers[0], "--group", "sink", "--topic", "orders", "--to", "latest", "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res kafkaops.MoveResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
-	want := []kafkaops.PartitionMove{
-		{Partition: 0, Before: 3, After: 5, End: 5},
-		{Partition: 1, Before: 3, After: 3, End: 3},
-		{Partition: 2, Before: -1, After: 0, End: 0},
-	}
-	if !res.Committed || res.To != "latest" || !reflect.DeepEqual(res.Partitions, want) {
-		t.Fatalf("result %+v", res)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c := startOpsCluster(t, k, "")
+		out, _, err := runCmd(t, offsetsCmd, "--brokers", c.Brokers[0], "--group", c.sink, "--topic", c.orders, "--to", "latest", "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res kafkaops.MoveResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		want := []kafkaops.PartitionMove{
+			{Partition: 0, Before: 3, After: 5, End: 5},
+			{Partition: 1, Before: 3, After: 3, End: 3},
+			{Partition: 2, Before: -1, After: 0, End: 0},
+		}
+		if !res.Committed || res.To != "latest" || !reflect.DeepEqual(res.Partitions, want) {
+			t.Fatalf("result %+v", res)
+		}
+		if got := c.Committed(t, c.sink, c.orders, 0, 1, 2); !reflect.DeepEqual(got, map[int]int64{0: 5, 1: 3, 2: 0}) {
+			t.Fatalf("committed %v after the move to latest", got)
+		}
+	})
 }
 
 func TestOffsetsCommandRefusesActiveGroup(t *testing.T) {
-	c := opsCluster(t)
-	c.Join(t, "sink", "orders", "live-sink", nil)
-	base := []string{"--brokers", c.Brokers[0], "--group", "sink", "--topic", "orders", "--to", "earliest"}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		c := startOpsCluster(t, k, "")
+		c.Join(t, c.sink, c.orders, "live-sink", nil)
+		base := []string{"--brokers", c.Brokers[0], "--group", c.sink, "--topic", c.orders, "--to", "earliest"}
 
-	var out, errOut bytes.Buffer
-	if code := runMain(append([]string{"offsets"}, base...), &out, &errOut); code != exitGroupActive {
-		t.Fatalf("exit %d, want %d; stderr %s", code, exitGroupActive, errOut.String())
-	}
-	if !strings.Contains(errOut.String(), "live-sink") || !strings.Contains(errOut.String(), "stop its consumers") {
-		t.Fatalf("refusal does not name the member: %s", errOut.String())
-	}
-	if got := c.Committed(t, "sink", "orders", 0, 1); got[0] != 3 || got[1] != 3 {
-		t.Fatalf("offsets moved to %v", got)
-	}
+		var out, errOut bytes.Buffer
+		if code := runMain(append([]string{"offsets"}, base...), &out, &errOut); code != exitGroupActive {
+			t.Fatalf("exit %d, want %d; stderr %s", code, exitGroupActive, errOut.String())
+		}
+		if !strings.Contains(errOut.String(), "live-sink") || !strings.Contains(errOut.String(), "stop its consumers") {
+			t.Fatalf("refusal does not name the member: %s", errOut.String())
+		}
+		if got := c.Committed(t, c.sink, c.orders, 0, 1); got[0] != 3 || got[1] != 3 {
+			t.Fatalf("offsets moved to %v", got)
+		}
 
-	// A dry run shows the plan and warns.
-	stdout, stderr, err := runCmd(t, offsetsCmd, append(base, "--dry-run")...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(stderr, "1 member(s)") || !strings.Contains(stdout, "dry run") {
-		t.Fatalf("dry run on an active group: stdout %s stderr %s", stdout, stderr)
-	}
+		// A dry run shows the plan and warns.
+		stdout, stderr, err := runCmd(t, offsetsCmd, append(base, "--dry-run")...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stderr, "1 member(s)") || !strings.Contains(stdout, "dry run") {
+			t.Fatalf("dry run on an active group: stdout %s stderr %s", stdout, stderr)
+		}
+	})
 }
 
 func TestOffsetsCommandBadFlags(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,16 +19,23 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/esconnect/esconnect/shared/consumer"
+	"github.com/esconnect/esconnect/shared/devstack"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/kafkaops"
 	"github.com/esconnect/esconnect/shared/msgdoc"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
-func produceValues(t *testing.T, broker, topic string, from, n int) {
+func produceValues(t *testing.T, s replayStack, from, n int) {
 	t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(broker), Topic: topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond,
+	// A transport of its own: kafka-go's default one is shared by the whole
+	// process and answers from its cached metadata that a topic created
+	// since does not exist.
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafka.Writer{Addr: kafka.TCP(s.Kafka.Brokers...), Topic: s.topic, Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond,
 		// kafka-go defaults to fire-and-forget; the tests read what they produced.
-		RequiredAcks: kafka.RequireAll}
+		RequiredAcks: kafka.RequireAll, Transport: tr}
 	defer w.Close()
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
@@ -38,17 +46,22 @@ func produceValues(t *testing.T, broker, topic string, from, n int) {
 	}
 }
 
-// waitIndexed polls the index, bounded by timeout, until it holds n
+// waitIndexed polls the stack's index, bounded by timeout, until it holds n
 // documents, and returns their ids.
-func waitIndexed(t *testing.T, es *elasticsearch.Client, n int, timeout time.Duration) map[string]bool {
+func waitIndexed(t *testing.T, s replayStack, n int, timeout time.Duration) map[string]bool {
 	t.Helper()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
-		ids := indexedIDs(t, es, "replayed")
-		if len(ids) >= n {
+		ids, err := searchIDs(t, s.ES.API, s.index)
+		switch {
+		case errors.Is(err, errShardsStarting):
+			// The consumer's first bulk request is creating the index.
+		case err != nil:
+			t.Fatal(err)
+		case len(ids) >= n:
 			out := map[string]bool{}
 			for id := range ids {
 				out[id] = true
@@ -58,19 +71,31 @@ func waitIndexed(t *testing.T, es *elasticsearch.Client, n int, timeout time.Dur
 		select {
 		case <-tick.C:
 		case <-deadline.C:
-			t.Fatalf("index holds %d documents after %v, want %d", len(ids), timeout, n)
+			t.Fatalf("index holds %d documents after %v, want %d (last search: %v)", len(ids), timeout, n, err)
 		}
 	}
+}
+
+// runGroup is the consumer group `esconnect run` uses in a test: the
+// default one on a broker of the test's own (kfake), so that the default is
+// what the tests see there, and a name private to the test on a shared real
+// broker.
+func runGroup(s replayStack) string {
+	return s.Kafka.Group(consumer.DefaultGroup)
 }
 
 // startRun runs `esconnect run kafka-es-sink` in the background, with extra
 // flags after the test's usual ones; stop cancels it as SIGTERM would and
 // waits for it to return.
-func startRun(t *testing.T, broker string, extra ...string) (stop func() error) {
+func startRun(t *testing.T, s replayStack, extra ...string) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	args := append([]string{"kafka-es-sink", "--brokers", broker, "--topic", "orders", "--batch", "5", "--window", "20ms", "--concurrency", "1"}, extra...)
+	args := []string{"kafka-es-sink", "--brokers", s.brokers, "--topic", s.topic, "--batch", "5", "--window", "20ms", "--concurrency", "1"}
+	if s.Kafka.Real() {
+		args = append(args, "--group", runGroup(s))
+	}
+	args = append(args, extra...)
 	go func() {
 		done <- runConsumer(ctx, args, io.Discard, io.Discard)
 	}()
@@ -93,25 +118,45 @@ func startRun(t *testing.T, broker string, extra ...string) (stop func() error) 
 	return stop
 }
 
-// TestRunKilledMidBatchLosesAndDuplicatesNothing stops the consumer while a
-// bulk request is held by the node's latency fault, then restarts it: every
-// record ends up indexed exactly once under its offset id.
-func TestRunKilledMidBatchLosesAndDuplicatesNothing(t *testing.T) {
-	s, es := replayStack(t, "orders", nil)
-	broker := s.KafkaAddrs[0]
-	produceValues(t, broker, "orders", 0, 20)
+// embeddedStack is newReplayStack on a dev stack of the test's own, for
+// tests that need the esnode's faults.
+func embeddedStack(t *testing.T) replayStack {
+	t.Helper()
+	st, err := devstack.Start(t.Context(), devstack.Options{KafkaAddr: "127.0.0.1:0", ESAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{st.ESURL}, DisableRetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newReplayStack(t, &targettest.Stack{
+		Name:  "embedded",
+		ES:    &targettest.Engine{Name: "esnode", URL: st.ESURL, Distribution: targettest.Elasticsearch, Node: st.ES, API: es.API},
+		Kafka: &targettest.Kafka{Name: "kfake", Brokers: st.KafkaAddrs, Cluster: st.Kafka},
+	}, nil)
+}
 
-	stop := startRun(t, broker)
-	waitIndexed(t, es, 20, 30*time.Second)
+// TestRunKilledMidBatchLosesAndDuplicatesNothingOnEsnode stops the consumer
+// while a bulk request is held by the node's latency fault, then restarts
+// it: every record ends up indexed exactly once under its offset id.
+func TestRunKilledMidBatchLosesAndDuplicatesNothingOnEsnode(t *testing.T) {
+	s := embeddedStack(t)
+	node := s.ES.Node.Node
+	produceValues(t, s, 0, 20)
+
+	stop := startRun(t, s)
+	waitIndexed(t, s, 20, 30*time.Second)
 
 	// Hold the next bulk request long enough to stop the consumer inside
 	// the handler call.
-	s.ES.Node.SetFaults(esnode.Faults{Latency: time.Minute})
-	before := s.ES.Node.Stats().Delayed
-	produceValues(t, broker, "orders", 20, 20)
+	node.SetFaults(esnode.Faults{Latency: time.Minute})
+	before := node.Stats().Delayed
+	produceValues(t, s, 20, 20)
 	tick := time.NewTicker(10 * time.Millisecond)
 	deadline := time.Now().Add(30 * time.Second)
-	for s.ES.Node.Stats().Delayed == before {
+	for node.Stats().Delayed == before {
 		if time.Now().After(deadline) {
 			t.Fatal("no request reached the node")
 		}
@@ -121,13 +166,13 @@ func TestRunKilledMidBatchLosesAndDuplicatesNothing(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("run returned %v on shutdown", err)
 	}
-	s.ES.Node.SetFaults(esnode.Faults{})
-	if n := len(indexedIDs(t, es, "replayed")); n != 20 {
+	node.SetFaults(esnode.Faults{})
+	if n := len(indexedIDs(t, s.ES.API, s.index)); n != 20 {
 		t.Fatalf("after the interrupted run the index holds %d documents, want 20", n)
 	}
 
-	stop2 := startRun(t, broker)
-	ids := waitIndexed(t, es, 40, 30*time.Second)
+	stop2 := startRun(t, s)
+	ids := waitIndexed(t, s, 40, 30*time.Second)
 	if err := stop2(); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +181,7 @@ func TestRunKilledMidBatchLosesAndDuplicatesNothing(t *testing.T) {
 	}
 	for p := range 3 {
 		for off := range 40 {
-			delete(ids, msgdoc.OffsetID("orders", int32(p), int64(off)))
+			delete(ids, msgdoc.OffsetID(s.topic, int32(p), int64(off)))
 		}
 	}
 	if len(ids) != 0 {
@@ -162,9 +207,9 @@ func TestRunUsage(t *testing.T) {
 
 // waitStatus polls the group's status, as `esconnect status` computes it,
 // until cond holds or timeout passes, and returns the status that held.
-func waitStatus(t *testing.T, broker, group string, timeout time.Duration, cond func(kafkaops.Status) bool) kafkaops.Status {
+func waitStatus(t *testing.T, s replayStack, group string, timeout time.Duration, cond func(kafkaops.Status) bool) kafkaops.Status {
 	t.Helper()
-	a, err := kafkaops.New(kafkaops.Options{Brokers: []string{broker}, RequestTimeout: 10 * time.Second})
+	a, err := kafkaops.New(kafkaops.Options{Brokers: s.Kafka.Brokers, RequestTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +219,7 @@ func waitStatus(t *testing.T, broker, group string, timeout time.Duration, cond 
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
-		st, err := a.Status(t.Context(), group, []string{"orders"})
+		st, err := a.Status(t.Context(), group, []string{s.topic})
 		if err == nil && cond(st) {
 			return st
 		}
@@ -211,23 +256,24 @@ func writeControlFile(t *testing.T, path, contents string) {
 // paused: it joins the group paused, indexes nothing, and indexes everything
 // once the file says running.
 func TestRunControlFile(t *testing.T) {
-	s, es := replayStack(t, "orders", nil)
-	broker := s.KafkaAddrs[0]
-	produceValues(t, broker, "orders", 0, 10)
-	path := filepath.Join(t.TempDir(), "control")
-	writeControlFile(t, path, "paused\n")
-	stop := startRun(t, broker, "--control-file", path, "--control-interval", "20ms")
+	targettest.Stacks(t, func(t *testing.T, ts *targettest.Stack) {
+		s := newReplayStack(t, ts, nil)
+		produceValues(t, s, 0, 10)
+		path := filepath.Join(t.TempDir(), "control")
+		writeControlFile(t, path, "paused\n")
+		stop := startRun(t, s, "--control-file", path, "--control-interval", "20ms")
 
-	waitStatus(t, broker, consumer.DefaultGroup, 30*time.Second, pausedWithLag(10))
-	if n := len(indexedIDs(t, es, "replayed")); n != 0 {
-		t.Fatalf("a consumer started paused indexed %d documents", n)
-	}
-	writeControlFile(t, path, "running\n")
-	waitIndexed(t, es, 10, 30*time.Second)
-	waitStatus(t, broker, consumer.DefaultGroup, 30*time.Second, activeCaughtUp)
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
+		waitStatus(t, s, runGroup(s), 30*time.Second, pausedWithLag(10))
+		if n := len(indexedIDs(t, s.ES.API, s.index)); n != 0 {
+			t.Fatalf("a consumer started paused indexed %d documents", n)
+		}
+		writeControlFile(t, path, "running\n")
+		waitIndexed(t, s, 10, 30*time.Second)
+		waitStatus(t, s, runGroup(s), 30*time.Second, activeCaughtUp)
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // TestRunHelperProcess is not a test of its own: it is the esconnect
@@ -303,72 +349,74 @@ func (l *childLog) wait(t *testing.T, msg string, n int, timeout time.Duration) 
 // member paused with the new records as lag and nothing new is indexed; after
 // the resume every record is indexed once, and SIGTERM still exits 0.
 func TestRunPausedBySignals(t *testing.T) {
-	s, es := replayStack(t, "orders", nil)
-	broker := s.KafkaAddrs[0]
-	const group = "connect-signals"
-	produceValues(t, broker, "orders", 0, 10)
+	targettest.Stacks(t, func(t *testing.T, ts *targettest.Stack) {
+		// The child inherits the sink settings newReplayStack sets.
+		s := newReplayStack(t, ts, nil)
+		group := s.Kafka.Group("connect-signals")
+		produceValues(t, s, 0, 10)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRunHelperProcess$", "--",
-		"run", "kafka-es-sink", "--brokers", broker, "--topic", "orders", "--group", group, "--batch", "5", "--window", "20ms")
-	cmd.Env = append(os.Environ(), "ESCONNECT_TEST_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// exited is closed once the child has exited, with its status in
-	// waitErr.
-	exited := make(chan struct{})
-	var waitErr error
-	log := watchLog(stderr)
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRunHelperProcess$", "--",
+			"run", "kafka-es-sink", "--brokers", s.brokers, "--topic", s.topic, "--group", group, "--batch", "5", "--window", "20ms")
+		cmd.Env = append(os.Environ(), "ESCONNECT_TEST_MAIN=1")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// exited is closed once the child has exited, with its status in
+		// waitErr.
+		exited := make(chan struct{})
+		var waitErr error
+		log := watchLog(stderr)
+		go func() {
+			waitErr = cmd.Wait()
+			close(exited)
+		}()
+		t.Cleanup(func() {
+			select {
+			case <-exited:
+			default:
+				cmd.Process.Kill()
+				<-exited
+			}
+		})
+		signal := func(sig os.Signal) {
+			t.Helper()
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatalf("signal %v: %v", sig, err)
+			}
+		}
+
+		waitIndexed(t, s, 10, 30*time.Second)
+		signal(consumer.PauseSignal)
+		log.wait(t, "consumer paused", 1, 30*time.Second)
+		waitStatus(t, s, group, 30*time.Second, pausedWithLag(0))
+		produceValues(t, s, 10, 10)
+		waitStatus(t, s, group, 30*time.Second, pausedWithLag(10))
+		if n := len(indexedIDs(t, s.ES.API, s.index)); n != 10 {
+			t.Fatalf("index holds %d documents while paused, want 10", n)
+		}
+
+		signal(consumer.ResumeSignal)
+		log.wait(t, "consumer resumed", 1, 30*time.Second)
+		ids := waitIndexed(t, s, 20, 30*time.Second)
+		waitStatus(t, s, group, 30*time.Second, activeCaughtUp)
+		signal(syscall.SIGTERM)
 		select {
 		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
+			if waitErr != nil {
+				t.Fatalf("esconnect run exited with %v after SIGTERM, want status 0", waitErr)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("esconnect run did not exit within 30s of SIGTERM")
+		}
+		for off := range 20 {
+			delete(ids, msgdoc.OffsetID(s.topic, 0, int64(off)))
+		}
+		if len(ids) != 0 {
+			t.Fatalf("documents with unexpected ids: %v", ids)
 		}
 	})
-	signal := func(sig os.Signal) {
-		t.Helper()
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatalf("signal %v: %v", sig, err)
-		}
-	}
-
-	waitIndexed(t, es, 10, 30*time.Second)
-	signal(consumer.PauseSignal)
-	log.wait(t, "consumer paused", 1, 30*time.Second)
-	waitStatus(t, broker, group, 30*time.Second, pausedWithLag(0))
-	produceValues(t, broker, "orders", 10, 10)
-	waitStatus(t, broker, group, 30*time.Second, pausedWithLag(10))
-	if n := len(indexedIDs(t, es, "replayed")); n != 10 {
-		t.Fatalf("index holds %d documents while paused, want 10", n)
-	}
-
-	signal(consumer.ResumeSignal)
-	log.wait(t, "consumer resumed", 1, 30*time.Second)
-	ids := waitIndexed(t, es, 20, 30*time.Second)
-	waitStatus(t, broker, group, 30*time.Second, activeCaughtUp)
-	signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("esconnect run exited with %v after SIGTERM, want status 0", waitErr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("esconnect run did not exit within 30s of SIGTERM")
-	}
-	for off := range 20 {
-		delete(ids, msgdoc.OffsetID("orders", 0, int64(off)))
-	}
-	if len(ids) != 0 {
-		t.Fatalf("documents with unexpected ids: %v", ids)
-	}
 }
