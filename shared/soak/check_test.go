@@ -1,15 +1,16 @@
 package soak
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
-	"github.com/esconnect/esconnect/shared/devstack"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // sample is a small ground truth: two keys over two partitions, with one
@@ -72,23 +73,26 @@ func TestCheckDocsFindsEveryMismatch(t *testing.T) {
 			lost: 2, unexpected: 2, indexed: 4,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			es := soakIndex(t)
-			bulkDocs(t, es, tt.docs)
-			rep := Report{Sent: 10}
-			if err := checkDocs(t.Context(), es, index, want, &rep); err != nil {
-				t.Fatal(err)
-			}
-			if rep.Lost != tt.lost || rep.Unexpected != tt.unexpected || rep.Indexed != tt.indexed ||
-				rep.Hits != tt.indexed || rep.Duplicated != 0 || rep.ExpectedDocs != 4 {
-				t.Errorf("report %+v", rep)
-			}
-			if (len(rep.Problems) == 0) != tt.clean {
-				t.Errorf("problems %q", rep.Problems)
-			}
-		})
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				// An index per case: the cases share the engine.
+				es, index := soakIndex(t, e, fmt.Sprintf("%s-%d", index, i))
+				bulkDocs(t, es, index, tt.docs)
+				rep := Report{Sent: 10}
+				if err := checkDocs(t.Context(), es, index, want, &rep); err != nil {
+					t.Fatal(err)
+				}
+				if rep.Lost != tt.lost || rep.Unexpected != tt.unexpected || rep.Indexed != tt.indexed ||
+					rep.Hits != tt.indexed || rep.Duplicated != 0 || rep.ExpectedDocs != 4 {
+					t.Errorf("report %+v", rep)
+				}
+				if (len(rep.Problems) == 0) != tt.clean {
+					t.Errorf("problems %q", rep.Problems)
+				}
+			})
+		}
+	})
 }
 
 // TestCheckDeadLetters writes letters to a real topic: a letter written
@@ -123,22 +127,33 @@ func TestCheckDeadLetters(t *testing.T) {
 			raw:     3, distinct: 2, lost: 1, unexpected: 1, probs: 3,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			broker := startKafka(t, devstack.Topic{Name: dlqTopic, Partitions: 1})
-			w := &kafka.Writer{Addr: kafka.TCP(broker), Topic: dlqTopic, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireAll}
-			t.Cleanup(func() { w.Close() })
-			if err := w.WriteMessages(t.Context(), tt.letters...); err != nil {
-				t.Fatal(err)
-			}
-			var rep Report
-			if err := checkDeadLetters(t.Context(), broker, dlqTopic, dataTopic, p, &rep); err != nil {
-				t.Fatal(err)
-			}
-			if rep.DeadLettersRaw != tt.raw || rep.DeadLettered != tt.distinct || rep.Lost != tt.lost ||
-				rep.Unexpected != tt.unexpected || len(rep.Problems) != tt.probs {
-				t.Errorf("report %+v", rep)
-			}
-		})
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				dlq := k.Topic(t, fmt.Sprintf("%s-%d", dlqTopic, i), 1)
+				writeMessages(t, k, dlq, tt.letters)
+				var rep Report
+				if err := checkDeadLetters(t.Context(), k.Addr(), dlq, dataTopic, p, &rep); err != nil {
+					t.Fatal(err)
+				}
+				if rep.DeadLettersRaw != tt.raw || rep.DeadLettered != tt.distinct || rep.Lost != tt.lost ||
+					rep.Unexpected != tt.unexpected || len(rep.Problems) != tt.probs {
+					t.Errorf("report %+v", rep)
+				}
+			})
+		}
+	})
+}
+
+// writeMessages produces msgs to topic in order (acks=all), through a
+// transport of its own (see newKafkaClient).
+func writeMessages(t *testing.T, k *targettest.Kafka, topic string, msgs []kafka.Message) {
+	t.Helper()
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	w := &kafka.Writer{Addr: kafka.TCP(k.Brokers...), Topic: topic, BatchTimeout: time.Millisecond, RequiredAcks: kafka.RequireAll, Transport: tr}
+	defer w.Close()
+	if err := w.WriteMessages(t.Context(), msgs...); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 // Package soak is the reliability soak of the self-hosted consumer: it runs
 // `esconnect run kafka-es-sink` as a child process against the dev stack
-// (kfake Kafka and an esnode with faults injected), feeds it records that
+// (kfake Kafka and an esnode with faults injected), or without faults
+// against servers of the caller's own (Target), feeds it records that
 // include poison ones, kills it with SIGKILL at random points and restarts
 // it, and then checks that every record ended up exactly once in
 // Elasticsearch or on the dead-letter topic.
@@ -12,6 +13,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esnode"
 )
 
@@ -45,8 +47,9 @@ type Config struct {
 	// 2 and a negative value means none.
 	Kills int
 	// Faults are injected into the node for the whole consumption; the
-	// zero value means DefaultFaults (a value with only Seed set means
-	// none), and a zero Seed takes Config.Seed.
+	// zero value means DefaultFaults without a Target and none with one (a
+	// value with only Seed set means none), and a zero Seed takes
+	// Config.Seed.
 	Faults esnode.Faults
 	// Batch and Concurrency are the consumer's --batch and --concurrency.
 	Batch, Concurrency int
@@ -66,6 +69,10 @@ type Config struct {
 	LogDir string
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
+	// Target, when set, is the search engine and Kafka cluster the run
+	// uses instead of a private dev stack (see Target): Faults must be
+	// none there.
+	Target *Target
 }
 
 // DefaultFaults are the faults of a soak: per-item 429 on 10 % of bulk
@@ -105,7 +112,7 @@ func (c Config) withDefaults() Config {
 	if c.Kills == 0 {
 		c.Kills = 2
 	}
-	if c.Faults == (esnode.Faults{}) {
+	if c.Faults == (esnode.Faults{}) && c.Target == nil {
 		c.Faults = DefaultFaults()
 	}
 	if c.Batch < 1 {
@@ -152,6 +159,14 @@ func (c Config) validate() error {
 	}
 	if c.ValueBytes < 0 {
 		errs = append(errs, errors.New("value bytes must not be negative"))
+	}
+	if t := c.Target; t != nil {
+		if f := c.Faults; f != (esnode.Faults{Seed: f.Seed}) {
+			errs = append(errs, errors.New("faults need the dev stack's node: a target takes none"))
+		}
+		if len(t.Brokers) == 0 || t.ES[config.EnvESURL] == "" || t.Topic == "" || t.DeadLetterTopic == "" || t.Group == "" || t.Index == "" {
+			errs = append(errs, errors.New("a target needs brokers, ES_URL, a topic, a dead-letter topic, a group and an index"))
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))

@@ -22,6 +22,11 @@ func TestConfigDefaults(t *testing.T) {
 	if c.Faults != (esnode.Faults{Seed: 3}) || c.Keys != 1 {
 		t.Errorf("faults = %+v, keys = %d", c.Faults, c.Keys)
 	}
+	// A target takes no faults, so none is the default there.
+	c = Config{Binary: "esconnect", N: 1, Target: &Target{}}.withDefaults()
+	if c.Faults != (esnode.Faults{}) {
+		t.Errorf("faults on a target = %+v, want none", c.Faults)
+	}
 	if got := DefaultTimeout(200000); got != 2*time.Minute+400*time.Second {
 		t.Errorf("DefaultTimeout(200000) = %v", got)
 	}
@@ -41,6 +46,11 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown id mode", Config{Binary: "b", N: 10, DocID: "none"}, false},
 		{"negative poison interval", Config{Binary: "b", N: 10, ConflictEvery: -1}, false},
 		{"negative padding", Config{Binary: "b", N: 10, ValueBytes: -1}, false},
+		{"target", Config{Binary: "b", N: 10, Target: fullTarget()}, true},
+		{"target with a seed", Config{Binary: "b", N: 10, Target: fullTarget(), Faults: esnode.Faults{Seed: 4}}, true},
+		{"faults on a target", Config{Binary: "b", N: 10, Target: fullTarget(), Faults: DefaultFaults()}, false},
+		{"target without an index", Config{Binary: "b", N: 10, Target: func() *Target { t := fullTarget(); t.Index = ""; return t }()}, false},
+		{"target without ES_URL", Config{Binary: "b", N: 10, Target: &Target{Brokers: []string{"k:9092"}, Topic: "t", DeadLetterTopic: "d", Group: "g", Index: "i"}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,4 +63,9 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+func fullTarget() *Target {
+	return &Target{ES: map[string]string{"ES_URL": "http://es:9200"}, Brokers: []string{"k:9092"},
+		Topic: "t", DeadLetterTopic: "d", Group: "g", Index: "i"}
 }

@@ -28,14 +28,14 @@ const indexBody = `{
   }}}}
 }`
 
-// newESClient returns a transport to the node at url. esclient's
-// retries are off: the checks run with faults off and must see exactly what
-// the node answers.
-func newESClient(url string) (*esclient.Transport, error) {
-	cfg := config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: url}))
+// newESClient returns a transport to the engine that settings (ES_URL and
+// the rest, as the functions read them) name. esclient's retries are off:
+// the checks run with faults off and must see exactly what the node answers.
+func newESClient(settings map[string]string) (*esclient.Transport, error) {
+	cfg := config.LoadElasticsearch(config.FromMap(settings))
 	tr, err := esclient.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("elasticsearch client for %s: %w", url, err)
+		return nil, fmt.Errorf("elasticsearch client for %s: %w", settings[config.EnvESURL], err)
 	}
 	return tr, nil
 }

@@ -44,7 +44,8 @@ type Report struct {
 	// Elapsed is the time from the first consumer start until the group had
 	// committed every record.
 	Elapsed time.Duration
-	// Stats are the node's counters at the end of consumption.
+	// Stats are the node's counters at the end of consumption; zero on a
+	// Target, which has no such counters.
 	Stats esnode.Stats
 	// Problems describe the first mismatches found.
 	Problems []string
@@ -53,7 +54,7 @@ type Report struct {
 // Kill is one SIGKILL of the consumer.
 type Kill struct {
 	// BulkItems is the node's count of bulk items answered when the kill
-	// was sent.
+	// was sent; 0 on a Target.
 	BulkItems int64
 	// Committed is the number of records behind the group's committed
 	// offsets right after the process was gone; less than Sent means the

@@ -4,24 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
-	"github.com/esconnect/esconnect/shared/devstack"
 	"github.com/esconnect/esconnect/shared/esnode"
-)
-
-// Names inside the soak's private dev stack.
-const (
-	dataTopic = "soak"
-	dlqTopic  = "soak-dlq"
-	group     = "soak"
-	index     = "soak"
 )
 
 // Errors for branching on.
@@ -39,16 +32,21 @@ var (
 // often keeps the kill close to it.
 const pollEvery = 2 * time.Millisecond
 
+// targetPollEvery is how often the group's committed offsets are read on a
+// Target while waiting for a kill point: often enough that a small run is
+// not over before its kill points, one small request to the cluster each.
+const targetPollEvery = 10 * time.Millisecond
+
 // commitPollEvery is how often the group's committed offsets are read
 // while waiting for the consumer to catch up.
 const commitPollEvery = 100 * time.Millisecond
 
-// Run starts a private dev stack, produces cfg.N records while the
-// consumer runs, kills and restarts the consumer cfg.Kills times, waits
-// until the group has committed every record, stops the consumer, and
-// checks the index and the dead-letter topic against what was produced.
-// The report is returned whenever the run got as far as the checks; the
-// error is ErrMismatch when the checks failed.
+// Run starts a private dev stack (or uses cfg.Target), produces cfg.N
+// records while the consumer runs, kills and restarts the consumer
+// cfg.Kills times, waits until the group has committed every record, stops
+// the consumer, and checks the index and the dead-letter topic against what
+// was produced. The report is returned whenever the run got as far as the
+// checks; the error is ErrMismatch when the checks failed.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -57,24 +55,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
-	stack, err := devstack.Start(ctx, devstack.Options{
-		KafkaAddr: "127.0.0.1:0", ESAddr: "127.0.0.1:0",
-		Topics: []devstack.Topic{{Name: dataTopic, Partitions: cfg.Partitions}, {Name: dlqTopic, Partitions: 1}},
-	})
-	if err != nil {
-		return Report{}, fmt.Errorf("start dev stack: %w", err)
-	}
-	defer stack.Close()
-	es, err := newESClient(stack.ESURL)
+	st, err := openStack(ctx, cfg)
 	if err != nil {
 		return Report{}, err
 	}
-	// Runs before stack.Close: the node's graceful shutdown would wait for
-	// the pooled connections.
-	defer es.CloseIdleConnections()
-	if err := createIndex(ctx, es, index); err != nil {
-		return Report{}, err
-	}
+	defer st.close()
 	logDir := cfg.LogDir
 	if logDir == "" {
 		if logDir, err = os.MkdirTemp("", "esconnect-soak-"); err != nil {
@@ -83,7 +68,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		defer os.RemoveAll(logDir)
 	}
 
-	r := &runner{cfg: cfg, ctx: ctx, stack: stack, logDir: logDir, rep: Report{DocID: cfg.DocID}}
+	r := &runner{cfg: cfg, ctx: ctx, stack: st, logDir: logDir, rep: Report{DocID: cfg.DocID}}
 	defer r.killCurrent()
 	if err := r.consume(); err != nil {
 		return r.rep, err
@@ -91,13 +76,15 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 
 	// Checks run without faults: they are about what the consumer left
 	// behind, not about the node's bad days.
-	stack.ES.Node.SetFaults(esnode.Faults{})
+	if st.node != nil {
+		st.node.SetFaults(esnode.Faults{})
+	}
 	rep := &r.rep
-	want := expectedDocs(dataTopic, cfg.DocID, r.truth)
-	if err := checkDocs(ctx, es, index, want, rep); err != nil {
+	want := expectedDocs(st.topic, cfg.DocID, r.truth)
+	if err := checkDocs(ctx, st.es, st.index, want, rep); err != nil {
 		return *rep, err
 	}
-	if err := checkDeadLetters(ctx, stack.KafkaAddrs[0], dlqTopic, dataTopic, r.truth, rep); err != nil {
+	if err := checkDeadLetters(ctx, st.broker, st.dlq, st.topic, r.truth, rep); err != nil {
 		return *rep, err
 	}
 	if !rep.OK() {
@@ -110,7 +97,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 type runner struct {
 	cfg    Config
 	ctx    context.Context
-	stack  *devstack.Stack
+	stack  *stack
 	logDir string
 
 	cur    *child
@@ -126,13 +113,14 @@ func (r *runner) progress(format string, args ...any) {
 // consume produces the records, runs the consumer through its kills, and
 // returns once the group committed every record and the consumer stopped.
 func (r *runner) consume() error {
-	broker := r.stack.KafkaAddrs[0]
-	node := r.stack.ES.Node
-	faults := r.cfg.Faults
-	if faults.Seed == 0 {
-		faults.Seed = r.cfg.Seed
+	st := r.stack
+	if st.node != nil {
+		faults := r.cfg.Faults
+		if faults.Seed == 0 {
+			faults.Seed = r.cfg.Seed
+		}
+		st.node.SetFaults(faults)
 	}
-	node.SetFaults(faults)
 
 	began := time.Now()
 	if err := r.startConsumer(); err != nil {
@@ -143,28 +131,39 @@ func (r *runner) consume() error {
 	// what the broker stored.
 	produced := make(chan error, 1)
 	go func() {
-		err := produce(r.ctx, broker, dataTopic, r.cfg)
+		err := produce(r.ctx, st.broker, st.topic, r.cfg)
 		if err == nil {
-			r.truth, err = readProduced(r.ctx, broker, dataTopic, r.cfg.Partitions)
+			r.truth, err = readProduced(r.ctx, st.broker, st.topic, r.cfg.Partitions)
 		}
 		produced <- err
 	}()
 
 	rng := rand.New(rand.NewPCG(uint64(r.cfg.Seed), uint64(r.cfg.Seed>>1)))
 	for i, target := range killTargets(rng, r.cfg) {
-		if err := r.waitFor(func() bool { return node.Stats().BulkItems >= target }, pollEvery); err != nil {
-			return fmt.Errorf("waiting for kill point %d (%d bulk items): %w", i+1, target, err)
+		var progress int64
+		err := r.waitFor(func() bool {
+			progress = r.killProgress()
+			return progress >= target
+		}, r.killPollEvery())
+		if err != nil {
+			return fmt.Errorf("waiting for kill point %d (%d %s): %w", i+1, target, r.killUnit(), err)
 		}
-		items := node.Stats().BulkItems
+		if st.node != nil {
+			progress = st.node.Stats().BulkItems
+		}
 		r.cur.kill()
-		c, err := committed(r.ctx, broker, group, dataTopic, r.cfg.Partitions)
+		c, err := committed(r.ctx, st.broker, st.group, st.topic, r.cfg.Partitions)
 		if err != nil {
 			return err
 		}
-		r.rep.Kills = append(r.rep.Kills, Kill{BulkItems: items, Committed: sumCommitted(c)})
-		r.progress("SIGKILL %d at %d bulk items, %d records committed", i+1, items, sumCommitted(c))
+		k := Kill{Committed: sumCommitted(c)}
+		if st.node != nil {
+			k.BulkItems = progress
+		}
+		r.rep.Kills = append(r.rep.Kills, k)
+		r.progress("SIGKILL %d at %d %s, %d records committed", i+1, progress, r.killUnit(), k.Committed)
 		if r.cfg.EvictKilled {
-			if err := evict(r.ctx, broker); err != nil {
+			if err := evict(r.ctx, st.broker, st.group); err != nil {
 				return err
 			}
 		}
@@ -189,7 +188,7 @@ func (r *runner) consume() error {
 
 	var lastErr error
 	err := r.waitFor(func() bool {
-		c, err := committed(r.ctx, broker, group, dataTopic, r.cfg.Partitions)
+		c, err := committed(r.ctx, st.broker, st.group, st.topic, r.cfg.Partitions)
 		lastErr = err
 		return err == nil && caughtUp(c, r.truth.ends)
 	}, commitPollEvery)
@@ -197,7 +196,9 @@ func (r *runner) consume() error {
 		return fmt.Errorf("waiting for the group to commit every record (last offset fetch: %v): %w", lastErr, err)
 	}
 	r.rep.Elapsed = time.Since(began)
-	r.rep.Stats = node.Stats()
+	if st.node != nil {
+		r.rep.Stats = st.node.Stats()
+	}
 	r.progress("every record committed after %.1fs", r.rep.Elapsed.Seconds())
 	c := r.cur
 	r.cur = nil
@@ -205,6 +206,38 @@ func (r *runner) consume() error {
 		return fmt.Errorf("%w: stopping it: %w; last errors: %q", ErrConsumer, err, c.log.errorLines())
 	}
 	return nil
+}
+
+// killProgress is what kill points count: the bulk items the dev stack's
+// node answered, or, on a Target, the records behind the group's committed
+// offsets (0 while they cannot be read), the only progress a real cluster
+// shows from outside.
+func (r *runner) killProgress() int64 {
+	st := r.stack
+	if st.node != nil {
+		return st.node.Stats().BulkItems
+	}
+	c, err := committed(r.ctx, st.broker, st.group, st.topic, r.cfg.Partitions)
+	if err != nil {
+		return 0
+	}
+	return sumCommitted(c)
+}
+
+// killPollEvery is how often killProgress is read: the node's counters are
+// free to read, an offset fetch is a request to the cluster.
+func (r *runner) killPollEvery() time.Duration {
+	if r.stack.node != nil {
+		return pollEvery
+	}
+	return targetPollEvery
+}
+
+func (r *runner) killUnit() string {
+	if r.stack.node != nil {
+		return "bulk items"
+	}
+	return "committed records"
 }
 
 // waitFor polls cond every interval until it holds, watching the consumer:
@@ -249,8 +282,9 @@ func (r *runner) killCurrent() {
 }
 
 func (r *runner) consumerArgs() []string {
+	st := r.stack
 	return []string{
-		"run", "kafka-es-sink", "--brokers", r.stack.KafkaAddrs[0], "--topic", dataTopic, "--group", group,
+		"run", "kafka-es-sink", "--brokers", strings.Join(st.brokers, ","), "--topic", st.topic, "--group", st.group,
 		"--from", "earliest", "--batch", strconv.Itoa(r.cfg.Batch), "--concurrency", strconv.Itoa(r.cfg.Concurrency),
 		// A short window: under a backlog batches fill at once anyway, and
 		// the tail of the run is not held back.
@@ -261,14 +295,15 @@ func (r *runner) consumerArgs() []string {
 // consumerEnv is the whole environment of the consumer: only what the soak
 // sets, so that settings of the caller's shell cannot change the run.
 func (r *runner) consumerEnv() []string {
-	env := map[string]string{
-		"ES_URL":       r.stack.ESURL,
-		"ES_INDEX":     index,
+	st := r.stack
+	env := maps.Clone(st.esEnv)
+	maps.Copy(env, map[string]string{
+		"ES_INDEX":     st.index,
 		"DOC_ID":       r.cfg.DocID,
 		"VALUE_FORMAT": "json",
 		"ON_FAILURE":   "dlq",
-		"DLQ_TARGET":   "kafka://" + r.stack.KafkaAddrs[0] + "/" + dlqTopic,
-	}
+		"DLQ_TARGET":   "kafka://" + strings.Join(st.brokers, ",") + "/" + st.dlq,
+	})
 	if p, ok := os.LookupEnv("PATH"); ok {
 		env["PATH"] = p
 	}
@@ -282,15 +317,20 @@ func (r *runner) consumerEnv() []string {
 	return out
 }
 
-// killTargets picks the kill points as counts of bulk items answered by the
-// node: kill i lands at a random point of the i-th of Kills equal slices of
-// the middle 75 % of the items the run is expected to send, so kills are
-// spread over the run and never at its very start or end.
+// killTargets picks the kill points as counts of what killProgress counts:
+// kill i lands at a random point of the i-th of Kills equal slices of the
+// middle 75 % of the run, so kills are spread over it and never at its very
+// start or end. On the dev stack the run is the bulk items it is expected to
+// send (one per record that reaches Elasticsearch at least once); on a
+// Target it is the N records the group commits.
 func killTargets(rng *rand.Rand, c Config) []int64 {
-	reaching := 0 // records that reach Elasticsearch at least once
-	for seq := 1; seq <= c.N; seq++ {
-		if c.kindOf(seq) != kindNotJSON {
-			reaching++
+	reaching := c.N
+	if c.Target == nil {
+		reaching = 0
+		for seq := 1; seq <= c.N; seq++ {
+			if c.kindOf(seq) != kindNotJSON {
+				reaching++
+			}
 		}
 	}
 	k := max(c.Kills, 0)
@@ -305,8 +345,9 @@ func killTargets(rng *rand.Rand, c Config) []int64 {
 // evict removes every member from the soak's group. It is called after the
 // only consumer was killed, so every member is dead: this does at once
 // what the broker does when their sessions expire.
-func evict(ctx context.Context, broker string) error {
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+func evict(ctx context.Context, broker, group string) error {
+	cl, done := newKafkaClient(broker)
+	defer done()
 	d, err := cl.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
 	if err != nil {
 		return fmt.Errorf("describe group %s: %w", group, err)

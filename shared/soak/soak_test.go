@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // binary is the esconnect executable built once for every test of the
@@ -68,7 +69,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestSoak(t *testing.T) {
+// TestSoakOnEsnode is the soak proper: the consumer under the esnode's
+// faults, killed twice, in both id modes.
+func TestSoakOnEsnode(t *testing.T) {
 	for _, docID := range []string{DocIDOffset, DocIDKey} {
 		t.Run("DOC_ID="+docID, func(t *testing.T) {
 			cfg := ciConfig(t, docID)
@@ -121,6 +124,50 @@ func checkCIReport(t *testing.T, cfg Config, rep Report) {
 	}
 }
 
+// TestSoakOnStacks is the soak's end-to-end check without faults on every
+// configured stack, through Target: the consumer is killed with SIGKILL
+// twice while records are uncommitted, restarted, and every record must end
+// up exactly once in the index or on the dead-letter topic.
+func TestSoakOnStacks(t *testing.T) {
+	targettest.Stacks(t, func(t *testing.T, s *targettest.Stack) {
+		for _, docID := range []string{DocIDOffset, DocIDKey} {
+			t.Run("DOC_ID="+docID, func(t *testing.T) {
+				const partitions = 4
+				k, e := s.Kafka, s.ES
+				cfg := Config{
+					Binary: binary, N: 1000, DocID: docID, Partitions: partitions, Batch: 20, EvictKilled: true,
+					Env: map[string]string{"RETRY_BACKOFF_INITIAL": "20ms", "RETRY_BACKOFF_MAX": "500ms"},
+					Target: &Target{
+						ES: e.Env(), Brokers: k.Brokers,
+						Topic: k.Topic(t, dataTopic+"-"+docID, partitions), DeadLetterTopic: k.Topic(t, dlqTopic+"-"+docID, 1),
+						Group: k.Group(group + "-" + docID), Index: e.Index(index + "-" + docID),
+					},
+					Timeout: 90 * time.Second, Seed: 20240506, LogDir: t.TempDir(), Progress: testWriter{t},
+				}
+				rep, err := Run(t.Context(), cfg)
+				t.Log(rep.Line())
+				if err != nil {
+					for _, p := range rep.Problems {
+						t.Log(p)
+					}
+					t.Fatalf("soak on %s: %v (consumer logs in %s)", s.Name, err, cfg.LogDir)
+				}
+				if rep.Sent != cfg.N || len(rep.Kills) != 2 {
+					t.Errorf("sent %d records with %d kills, want %d and 2", rep.Sent, len(rep.Kills), cfg.N)
+				}
+				for i, k := range rep.Kills {
+					if k.Committed == 0 || k.Committed >= int64(rep.Sent) {
+						t.Errorf("kill %d with %d of %d records committed: not mid-stream", i+1, k.Committed, rep.Sent)
+					}
+				}
+				if rep.Conflicts == 0 || rep.NotJSON == 0 || rep.DeadLettered != rep.Conflicts+rep.NotJSON {
+					t.Errorf("dead-lettered %d, want %d conflicts + %d not JSON, both non-zero", rep.DeadLettered, rep.Conflicts, rep.NotJSON)
+				}
+			})
+		}
+	})
+}
+
 func TestKillTargets(t *testing.T) {
 	c := Config{Binary: "b", N: 10000, Kills: 3}.withDefaults()
 	reaching := 0
@@ -145,6 +192,14 @@ func TestKillTargets(t *testing.T) {
 	}
 	if got := killTargets(rand.New(rand.NewPCG(1, 1)), Config{N: 10, Kills: -1}.withDefaults()); len(got) != 0 {
 		t.Errorf("no kills: targets %v", got)
+	}
+	// On a target, kill points count committed records: all N of them.
+	onTarget := Config{Binary: "b", N: 10000, Kills: 1, Target: &Target{}}.withDefaults()
+	for seed := range uint64(50) {
+		got := killTargets(rand.New(rand.NewPCG(seed, 1)), onTarget)
+		if len(got) != 1 || got[0] < 1000 || got[0] >= 8500 {
+			t.Fatalf("seed %d: target kill points %v, want one in [1000, 8500)", seed, got)
+		}
 	}
 }
 

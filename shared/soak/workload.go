@@ -92,10 +92,14 @@ func produce(ctx context.Context, broker, topic string, c Config) error {
 		// that ordering is what DOC_ID=key relies on.
 		bal = &kafka.Hash{}
 	}
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
 	w := &kafka.Writer{
 		Addr: kafka.TCP(broker), Topic: topic, Balancer: bal,
 		BatchSize: 500, BatchTimeout: 5 * time.Millisecond,
 		RequiredAcks: kafka.RequireAll, MaxAttempts: 10,
+		// A transport of its own: see newKafkaClient.
+		Transport: tr,
 	}
 	defer w.Close()
 	pad := make([]byte, c.ValueBytes)
@@ -216,7 +220,8 @@ func listOffsets(ctx context.Context, broker, topic string, partitions int) (map
 	for p := range partitions {
 		reqs = append(reqs, kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
 	}
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+	cl, done := newKafkaClient(broker)
+	defer done()
 	resp, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
 	if err != nil {
 		return nil, fmt.Errorf("list offsets of %s: %w", topic, err)
@@ -234,6 +239,16 @@ func listOffsets(ctx context.Context, broker, topic string, partitions int) (map
 	return out, nil
 }
 
+// newKafkaClient returns a client of the cluster at broker with a transport
+// of its own, and the function that closes its connections. kafka-go's
+// shared default transport keeps the cluster's metadata for a while and
+// answers meanwhile that a topic created since does not exist, which on a
+// cluster that outlives one run is every run's topic.
+func newKafkaClient(broker string) (*kafka.Client, func()) {
+	tr := &kafka.Transport{}
+	return &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second, Transport: tr}, tr.CloseIdleConnections
+}
+
 // committed returns the group's committed offset of each partition; -1
 // where none is committed.
 func committed(ctx context.Context, broker, group, topic string, partitions int) (map[int]int64, error) {
@@ -241,7 +256,8 @@ func committed(ctx context.Context, broker, group, topic string, partitions int)
 	for p := range parts {
 		parts[p] = p
 	}
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: 10 * time.Second}
+	cl, done := newKafkaClient(broker)
+	defer done()
 	resp, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
 	if err != nil {
 		return nil, fmt.Errorf("fetch offsets of group %s: %w", group, err)

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/devstack"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 func TestMessageKinds(t *testing.T) {
@@ -55,78 +55,77 @@ func TestKeys(t *testing.T) {
 	}
 }
 
-func startKafka(t *testing.T, topics ...devstack.Topic) string {
-	t.Helper()
-	k, err := devstack.StartKafka(devstack.KafkaOptions{Addr: "127.0.0.1:0", Topics: topics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(k.Close)
-	return k.ListenAddrs()[0]
-}
-
 // TestProduceReadBack produces a run's records to a real broker and reads
 // them back: every record is there once, with its kind, and under
 // DOC_ID=key all versions of a key sit in one partition.
 func TestProduceReadBack(t *testing.T) {
-	for _, docID := range []string{DocIDOffset, DocIDKey} {
-		t.Run(docID, func(t *testing.T) {
-			broker := startKafka(t, devstack.Topic{Name: dataTopic, Partitions: 3})
-			c := Config{Binary: "b", N: 1500, DocID: docID, Partitions: 3}.withDefaults()
-			if err := produce(t.Context(), broker, dataTopic, c); err != nil {
-				t.Fatal(err)
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		for _, docID := range []string{DocIDOffset, DocIDKey} {
+			t.Run(docID, func(t *testing.T) {
+				testProduceReadBack(t, k, docID)
+			})
+		}
+	})
+}
+
+func testProduceReadBack(t *testing.T, k *targettest.Kafka, docID string) {
+	t.Helper()
+	topic := k.Topic(t, dataTopic+"-"+docID, 3)
+	c := Config{Binary: "b", N: 1500, DocID: docID, Partitions: 3}.withDefaults()
+	if err := produce(t.Context(), k.Addr(), topic, c); err != nil {
+		t.Fatal(err)
+	}
+	p, err := readProduced(t.Context(), k.Addr(), topic, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantConflicts, wantNotJSON := 0, 0
+	for seq := 1; seq <= c.N; seq++ {
+		switch c.kindOf(seq) {
+		case kindConflict:
+			wantConflicts++
+		case kindNotJSON:
+			wantNotJSON++
+		}
+	}
+	if len(p.records) != c.N || p.count(kindConflict) != wantConflicts || p.count(kindNotJSON) != wantNotJSON {
+		t.Fatalf("read back %d records, %d conflicts, %d not JSON; want %d, %d, %d",
+			len(p.records), p.count(kindConflict), p.count(kindNotJSON), c.N, wantConflicts, wantNotJSON)
+	}
+	var total int64
+	for part, end := range p.ends {
+		total += end
+		if end == 0 {
+			t.Errorf("partition %d got no records", part)
+		}
+	}
+	if total != int64(c.N) {
+		t.Errorf("end offsets add up to %d, want %d", total, c.N)
+	}
+	partOf := map[string]int{}
+	for _, r := range p.records {
+		if prev, ok := partOf[r.key]; ok && prev != r.partition {
+			if docID == DocIDKey {
+				t.Fatalf("key %s in partitions %d and %d", r.key, prev, r.partition)
 			}
-			p, err := readProduced(t.Context(), broker, dataTopic, 3)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantConflicts, wantNotJSON := 0, 0
-			for seq := 1; seq <= c.N; seq++ {
-				switch c.kindOf(seq) {
-				case kindConflict:
-					wantConflicts++
-				case kindNotJSON:
-					wantNotJSON++
-				}
-			}
-			if len(p.records) != c.N || p.count(kindConflict) != wantConflicts || p.count(kindNotJSON) != wantNotJSON {
-				t.Fatalf("read back %d records, %d conflicts, %d not JSON; want %d, %d, %d",
-					len(p.records), p.count(kindConflict), p.count(kindNotJSON), c.N, wantConflicts, wantNotJSON)
-			}
-			var total int64
-			for part, end := range p.ends {
-				total += end
-				if end == 0 {
-					t.Errorf("partition %d got no records", part)
-				}
-			}
-			if total != int64(c.N) {
-				t.Errorf("end offsets add up to %d, want %d", total, c.N)
-			}
-			partOf := map[string]int{}
-			for _, r := range p.records {
-				if prev, ok := partOf[r.key]; ok && prev != r.partition {
-					if docID == DocIDKey {
-						t.Fatalf("key %s in partitions %d and %d", r.key, prev, r.partition)
-					}
-					t.Fatalf("DOC_ID=offset key %s produced twice", r.key)
-				}
-				partOf[r.key] = r.partition
-			}
-		})
+			t.Fatalf("DOC_ID=offset key %s produced twice", r.key)
+		}
+		partOf[r.key] = r.partition
 	}
 }
 
 func TestCommittedHelpers(t *testing.T) {
-	broker := startKafka(t, devstack.Topic{Name: dataTopic, Partitions: 2})
-	c, err := committed(t.Context(), broker, "nobody", dataTopic, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A group that never committed has -1 everywhere: nothing is behind it.
-	if sumCommitted(c) != 0 || caughtUp(c, map[int]int64{0: 1, 1: 0}) {
-		t.Errorf("committed = %v", c)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		topic := k.Topic(t, dataTopic, 2)
+		c, err := committed(t.Context(), k.Addr(), k.Group("nobody"), topic, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A group that never committed has -1 everywhere: nothing is behind it.
+		if sumCommitted(c) != 0 || caughtUp(c, map[int]int64{0: 1, 1: 0}) {
+			t.Errorf("committed = %v", c)
+		}
+	})
 	if !caughtUp(map[int]int64{0: 5, 1: 2}, map[int]int64{0: 5, 1: 2}) || caughtUp(map[int]int64{0: 5}, map[int]int64{0: 5, 1: 2}) {
 		t.Error("caughtUp ignores a partition")
 	}
