@@ -178,7 +178,7 @@ func openRealKafka(t *testing.T, raw string) *Kafka {
 	p, _ := kafkaProbes.LoadOrStore(raw, &probe{})
 	pr := p.(*probe)
 	pr.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		conn, err := kafka.DialContext(ctx, "tcp", brokers[0])
 		if err != nil {
@@ -186,13 +186,43 @@ func openRealKafka(t *testing.T, raw string) *Kafka {
 			return
 		}
 		defer conn.Close()
-		_, pr.err = conn.Brokers()
+		if _, pr.err = conn.Brokers(); pr.err == nil {
+			pr.err = waitCoordinator(ctx, brokers)
+		}
 	})
 	if pr.err != nil {
 		t.Fatalf("%s=%s: %v\nstart the real servers with ./scripts/realstack.sh start (make realstack), "+
 			"or unset %s to run against kfake only", EnvKafka, raw, pr.err, EnvKafka)
 	}
 	return &Kafka{Name: "kafka", Brokers: brokers, token: newToken()}
+}
+
+// waitCoordinator polls, bounded by ctx, until the broker names a group
+// coordinator. A fresh cluster creates its offsets topic on the first
+// group request and answers that no coordinator is available until the
+// topic is up; kafka-go's Client does not retry that, as Kafka's own
+// clients do, so the first group request of a fresh stack (make test
+// starts one) would fail whichever test made it.
+func waitCoordinator(ctx context.Context, brokers []string) error {
+	tr := &kafka.Transport{}
+	defer tr.CloseIdleConnections()
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Transport: tr}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := cl.FindCoordinator(ctx, &kafka.FindCoordinatorRequest{Key: "esconnect-targettest", KeyType: kafka.CoordinatorKeyTypeConsumer})
+		if err == nil {
+			err = resp.Error
+		}
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no group coordinator: %w", err)
+		case <-tick.C:
+		}
+	}
 }
 
 // Stack is a search engine and a Kafka cluster used together.
