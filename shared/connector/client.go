@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
@@ -209,5 +208,3 @@ func (c *client) postJob(ctx context.Context, connectorID, jobType, trigger stri
 		Body: jsonBody(map[string]any{"id": connectorID, "job_type": jobType, "trigger_method": trigger})}, &res)
 	return res.ID, err
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

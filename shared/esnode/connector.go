@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -177,9 +176,6 @@ func (n *Node) storeDoc(indexName, id string, src map[string]any, ifSeqNo *int64
 	n.afterWrite(context.Background(), refreshNow, []*index{ix})
 	return res, nil
 }
-
-// errUnchanged tells modify that the change function found nothing to do.
-var errUnchanged = errors.New("unchanged")
 
 // modify applies change to a stored document and writes it back on the
 // sequence number it read, retrying when another request wrote in
