@@ -131,8 +131,14 @@ const noCommit = -1
 // commit are absent. A nil topics map asks for every topic the group has
 // offsets for.
 func (a *Admin) committed(ctx context.Context, group string, topics map[string][]int) (map[string]map[int]int64, error) {
-	resp, err := a.client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: topics})
-	if err != nil {
+	var resp *kafka.OffsetFetchResponse
+	err := coordinatorRetry(ctx, func() (err error) {
+		if resp, err = a.client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: topics}); err == nil {
+			err = resp.Error
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, kafka.GroupIdNotFound) {
 		return nil, fmt.Errorf("committed offsets of group %q: %w", group, err)
 	}
 	if errors.Is(resp.Error, kafka.GroupIdNotFound) {

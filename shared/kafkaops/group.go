@@ -83,7 +83,17 @@ func (g Group) Paused() bool {
 
 // DescribeGroup returns the group's state and members.
 func (a *Admin) DescribeGroup(ctx context.Context, group string) (Group, error) {
-	resp, err := a.client.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+	var resp *kafka.DescribeGroupsResponse
+	err := coordinatorRetry(ctx, func() (err error) {
+		if resp, err = a.client.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}}); err == nil {
+			for _, g := range resp.Groups {
+				if g.GroupID == group && coordinatorTransient(g.Error) {
+					return g.Error
+				}
+			}
+		}
+		return err
+	})
 	if err != nil {
 		return Group{}, fmt.Errorf("describe group %q: %w", group, err)
 	}

@@ -171,8 +171,19 @@ func (a *Admin) commit(ctx context.Context, group, topic string, moves []Partiti
 	for i, m := range moves {
 		offs[i] = kafka.OffsetCommit{Partition: m.Partition, Offset: m.After}
 	}
-	resp, err := a.client.OffsetCommit(ctx, &kafka.OffsetCommitRequest{
-		GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{topic: offs},
+	var resp *kafka.OffsetCommitResponse
+	err := coordinatorRetry(ctx, func() (err error) {
+		resp, err = a.client.OffsetCommit(ctx, &kafka.OffsetCommitRequest{
+			GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{topic: offs},
+		})
+		if err == nil {
+			for _, p := range resp.Topics[topic] {
+				if coordinatorTransient(p.Error) {
+					return p.Error
+				}
+			}
+		}
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("commit offsets of group %q: %w", group, err)
