@@ -1,12 +1,11 @@
 package pgsync
 
 import (
-	"crypto/sha256"
+	"crypto/md5"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/jsonstr"
@@ -35,8 +34,10 @@ type column struct {
 // per source so the per-row work is appends into a buffer.
 type docLayout struct {
 	cols []column
-	// idCols are the result column positions making the id, in id order.
+	// idCols are the result column positions making the id, in id order,
+	// and idKeys how each one's value is written into the id.
 	idCols []int
+	idKeys []keyFormat
 	// idPrefix is "{database}_{schema}_{tables}_".
 	idPrefix []byte
 	// suffix closes the document with the constant metadata fields.
@@ -45,9 +46,9 @@ type docLayout struct {
 	dropped []string
 }
 
-// newDocLayout plans the documents of src given its result columns (names and
-// encoders in result order) and the sync's timestamp.
-func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder, timestamp string) (*docLayout, error) {
+// newDocLayout plans the documents of src given its result columns (names,
+// encoders and key formats in result order) and the sync's timestamp.
+func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder, keys []keyFormat, timestamp string) (*docLayout, error) {
 	l := &docLayout{cols: make([]column, len(names))}
 	tables := slices.Clone(src.tables)
 	slices.Sort(tables)
@@ -87,6 +88,7 @@ func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder,
 			continue
 		}
 		l.idCols = append(l.idCols, pos)
+		l.idKeys = append(l.idKeys, keys[pos])
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s: id column(s) %s not among the columns read (%s)",
@@ -118,13 +120,13 @@ func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder,
 }
 
 // appendID appends the document id of a row: the prefix, then the id
-// columns' text values joined by "_", NULLs left out, as Elastic's connector
-// builds it.
+// columns' values as Python prints them (see keyFormat) joined by "_", NULLs
+// left out, as Elastic's connector builds it.
 func (l *docLayout) appendID(dst []byte, values [][]byte) []byte {
 	start := len(dst)
 	dst = append(dst, l.idPrefix...)
 	n := 0
-	for _, pos := range l.idCols {
+	for i, pos := range l.idCols {
 		v := values[pos]
 		if v == nil {
 			continue
@@ -132,7 +134,7 @@ func (l *docLayout) appendID(dst []byte, values [][]byte) []byte {
 		if n > 0 {
 			dst = append(dst, '_')
 		}
-		dst = append(dst, v...)
+		dst = l.idKeys[i](dst, v)
 		n++
 	}
 	if len(dst)-start > maxIDBytes {
@@ -141,17 +143,13 @@ func (l *docLayout) appendID(dst []byte, values [][]byte) []byte {
 	return dst
 }
 
-// shortenID keeps an over-long id (dst[start:]) within Elasticsearch's limit:
-// a readable head, cut on a character boundary, and the SHA-256 of the whole
-// id, so distinct ids stay distinct.
+// shortenID replaces an over-long id (dst[start:]) by the hex MD5 of the
+// whole id, as Elastic's connector framework does for ids over
+// Elasticsearch's 512-byte limit, so such rows keep the ids Elastic gave
+// them.
 func shortenID(dst []byte, start int) []byte {
-	sum := sha256.Sum256(dst[start:])
-	keep := maxIDBytes - 1 - hex.EncodedLen(len(sum))
-	for keep > 0 && !utf8.RuneStart(dst[start+keep]) {
-		keep--
-	}
-	dst = append(dst[:start+keep], '_')
-	return hex.AppendEncode(dst, sum[:])
+	sum := md5.Sum(dst[start:])
+	return hex.AppendEncode(dst[:start], sum[:])
 }
 
 // appendBody appends the document of a row whose id is id.

@@ -104,13 +104,14 @@ func (r *reader) read(ctx context.Context, src source) (int64, error) {
 
 	names := make([]string, len(desc.Fields))
 	encs := make([]encoder, len(desc.Fields))
+	keys := make([]keyFormat, len(desc.Fields))
 	for i, f := range desc.Fields {
 		names[i] = f.Name
-		if encs[i], err = r.sess.types.encoder(ctx, f.DataTypeOID); err != nil {
+		if encs[i], keys[i], err = r.sess.types.column(ctx, f.DataTypeOID); err != nil {
 			return 0, fmt.Errorf("%s: column %q: %w", src.label, f.Name, err)
 		}
 	}
-	layout, err := newDocLayout(r.cfg, src, names, encs, r.timestamp)
+	layout, err := newDocLayout(r.cfg, src, names, encs, keys, r.timestamp)
 	if err != nil {
 		return 0, err
 	}

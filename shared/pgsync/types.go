@@ -20,6 +20,7 @@ type typeResolver struct {
 
 type resolvedType struct {
 	enc   encoder
+	key   keyFormat
 	delim byte
 }
 
@@ -27,19 +28,21 @@ func newTypeResolver(conn *pgx.Conn) *typeResolver {
 	return &typeResolver{conn: conn, cache: map[uint32]resolvedType{}}
 }
 
-func (r *typeResolver) encoder(ctx context.Context, oid uint32) (encoder, error) {
-	enc, _, err := r.resolve(ctx, oid, 0)
-	return enc, err
+// column returns how a column of the type is written into documents, and
+// how a value of it is written into a document id.
+func (r *typeResolver) column(ctx context.Context, oid uint32) (encoder, keyFormat, error) {
+	rt, err := r.resolve(ctx, oid, 0)
+	return rt.enc, rt.key, err
 }
 
-// resolve returns the type's encoder and its array delimiter (the element
-// separator PostgreSQL uses when this type is an array element).
-func (r *typeResolver) resolve(ctx context.Context, oid uint32, depth int) (encoder, byte, error) {
+// resolve returns the type's encoder, key format and array delimiter (the
+// element separator PostgreSQL uses when this type is an array element).
+func (r *typeResolver) resolve(ctx context.Context, oid uint32, depth int) (resolvedType, error) {
 	if depth > maxTypeDepth {
-		return nil, 0, fmt.Errorf("type %d: domains or arrays nested deeper than %d levels", oid, maxTypeDepth)
+		return resolvedType{}, fmt.Errorf("type %d: domains or arrays nested deeper than %d levels", oid, maxTypeDepth)
 	}
 	if rt, ok := r.cache[oid]; ok {
-		return rt.enc, rt.delim, nil
+		return rt, nil
 	}
 	var (
 		typtype, category, delim string
@@ -49,32 +52,40 @@ func (r *typeResolver) resolve(ctx context.Context, oid uint32, depth int) (enco
 		`SELECT typtype::text, typcategory::text, typdelim::text, typelem, typbasetype
 		   FROM pg_catalog.pg_type WHERE oid = $1`, oid).Scan(&typtype, &category, &delim, &elem, &base)
 	if err != nil {
-		return nil, 0, fmt.Errorf("looking up type %d: %w", oid, err)
+		return resolvedType{}, fmt.Errorf("looking up type %d: %w", oid, err)
 	}
 	d := byte(',')
 	if len(delim) == 1 {
 		d = delim[0]
 	}
 	enc, known := builtinEncoders[oid]
+	key, knownKey := builtinKeys[oid]
+	if !knownKey {
+		key = keyVerbatim
+	}
 	switch {
 	case known:
 	case typtype == "d" && base != 0:
-		// A domain reads as its base type.
-		if enc, _, err = r.resolve(ctx, base, depth+1); err != nil {
-			return nil, 0, err
-		}
-	case category == "A" && elem != 0:
-		elemEnc, elemDelim, err := r.resolve(ctx, elem, depth+1)
+		// A domain reads as its base type, in documents and in ids (asyncpg
+		// decodes a domain with its base type's codec).
+		bt, err := r.resolve(ctx, base, depth+1)
 		if err != nil {
-			return nil, 0, err
+			return resolvedType{}, err
 		}
-		enc = arrayEncoder(elemEnc, elemDelim)
+		enc, key = bt.enc, bt.key
+	case category == "A" && elem != 0:
+		et, err := r.resolve(ctx, elem, depth+1)
+		if err != nil {
+			return resolvedType{}, err
+		}
+		enc = arrayEncoder(et.enc, et.delim)
 	default:
 		// Text, uuid, time, interval, network and enum types, and anything
 		// without a JSON counterpart (ranges, geometry, composites), keep
 		// their text form.
 		enc = appendStringValue
 	}
-	r.cache[oid] = resolvedType{enc: enc, delim: d}
-	return enc, d, nil
+	rt := resolvedType{enc: enc, key: key, delim: d}
+	r.cache[oid] = rt
+	return rt, nil
 }
