@@ -190,10 +190,7 @@ func (m *mapper) checkScalar(f *field, path string, v any) *esError {
 		case json.Number:
 			return nil
 		case string:
-			if looksLikeDate(val) {
-				return nil
-			}
-			if _, err := strconv.ParseInt(val, 10, 64); err == nil {
+			if looksLikeDate(val) || epochMillis.MatchString(val) {
 				return nil
 			}
 			return m.parseFailure(path, f.Type, val, "illegal_argument_exception",
@@ -273,25 +270,31 @@ func preview(v any) string {
 }
 
 // Date detection follows dynamic_date_formats' defaults:
-// strict_date_optional_time and "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd".
+// strict_date_optional_time and "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd". The ISO
+// year has four digits and may carry a minus sign (-4712-01-01 is 4713 BC);
+// Elasticsearch refuses longer years in either format.
 var (
-	isoDate   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(T\d{2}(:\d{2}(:\d{2}([.,]\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$`)
+	isoDate   = regexp.MustCompile(`^(-?\d{4})-(\d{2})-(\d{2})(T\d{2}(:\d{2}(:\d{2}([.,]\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$`)
 	slashDate = regexp.MustCompile(`^(\d{4})/(\d{2})/(\d{2})( \d{2}:\d{2}:\d{2})?$`)
+	// epochMillis is the default format's other half: milliseconds since
+	// the epoch, a fraction allowed.
+	epochMillis = regexp.MustCompile(`^-?\d{1,19}(\.\d+)?$`)
 )
 
 func looksLikeDate(s string) bool {
 	if len(s) < 10 || len(s) > 40 {
 		return false
 	}
-	var day string
-	switch {
-	case isoDate.MatchString(s):
-		day = s[:10]
-	case slashDate.MatchString(s):
-		day = strings.ReplaceAll(s[:10], "/", "-")
-	default:
+	m := isoDate.FindStringSubmatch(s)
+	if m == nil {
+		m = slashDate.FindStringSubmatch(s)
+	}
+	if m == nil {
 		return false
 	}
-	_, err := time.Parse(time.DateOnly, day)
-	return err == nil
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	return t.Year() == y && int(t.Month()) == mo && t.Day() == d
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"math"
+	"strconv"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -30,12 +32,14 @@ var builtinEncoders = map[uint32]encoder{
 	pgtype.XIDOID:         appendVerbatim,
 	pgtype.CIDOID:         appendVerbatim,
 	pgtype.Float4OID:      appendFinite,
-	pgtype.Float8OID:      appendFinite,
+	pgtype.Float8OID:      appendFloat8,
 	pgtype.NumericOID:     appendFinite,
 	pgtype.BoolOID:        appendBool,
 	pgtype.TimestamptzOID: appendTimestamp,
 	pgtype.TimestampOID:   appendTimestamp,
 	pgtype.DateOID:        appendDate,
+	pgtype.TimeOID:        appendTime,
+	pgtype.TimetzOID:      appendTime,
 	pgtype.JSONBOID:       appendVerbatim,
 	pgtype.JSONOID:        appendJSON,
 	pgtype.ByteaOID:       appendBytea,
@@ -63,52 +67,86 @@ func appendBool(dst, text []byte) []byte {
 	return append(dst, "false"...)
 }
 
-// appendTimestamp turns ISO output ("2024-01-02 03:04:05.5+00", always +00
-// under TimeZone=UTC) into RFC 3339 in UTC ("2024-01-02T03:04:05.5Z"). A
-// timestamp without time zone gets the Z too: Elasticsearch reads a date
-// without offset as UTC anyway, so the instant it indexes is the same and the
-// string is strict RFC 3339. Infinite timestamps become null; BC dates, which
-// RFC 3339 cannot express, keep their text form.
-func appendTimestamp(dst, text []byte) []byte {
-	if isInfinite(text) {
+// appendFloat8 writes a double as Elastic's connector does, in Python's
+// repr (shortest digits: 0.1, 2.0, 1e-05). NaN and the infinities have no
+// JSON form and Elasticsearch refuses them in numeric fields: null.
+func appendFloat8(dst, text []byte) []byte {
+	f, err := strconv.ParseFloat(string(text), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(dst, nullJSON...)
 	}
-	sp := bytes.IndexByte(text, ' ')
-	if sp < 0 || bytes.HasSuffix(text, []byte(" BC")) {
+	return appendPyFloat(dst, f)
+}
+
+// appendTimestamp writes a timestamp as Elastic's connector does (Python's
+// isoformat: "2024-01-02T03:04:05.250000+00:00" for a timestamptz, in UTC;
+// "2024-01-02T03:04:05.250000" without time zone), in a form every date
+// mapping with Elasticsearch's default format takes:
+//   - BC years as ISO 8601 years with a sign (4713 BC is -4712), which
+//     Elasticsearch and OpenSearch parse as the same proleptic Gregorian
+//     dates PostgreSQL stores;
+//   - years after 9999, which Elasticsearch's date parser refuses in any
+//     text form, as epoch milliseconds (with the microseconds as a fraction),
+//     which its default format (strict_date_optional_time||epoch_millis)
+//     takes and stores exactly to the millisecond;
+//   - infinity and -infinity as Python's datetime.max and datetime.min, as
+//     Elastic's connector writes them, so they sort after and before
+//     ordinary dates.
+func appendTimestamp(dst, text []byte) []byte {
+	switch string(text) {
+	case "infinity":
+		return append(dst, `"9999-12-31T23:59:59.999999"`...)
+	case "-infinity":
+		return append(dst, `"0001-01-01T00:00:00"`...)
+	}
+	ts, ok := parsePGTimestamp(text)
+	if !ok {
+		return jsonstr.Append(dst, text)
+	}
+	if ts.hasZone {
+		ts = ts.utc()
+	}
+	dst = append(dst, '"')
+	if !ts.isoYear() {
+		dst = ts.appendEpochMillis(dst)
+		return append(dst, '"')
+	}
+	dst = ts.appendDate(dst)
+	dst = append(dst, 'T')
+	dst = ts.appendClock(dst)
+	if ts.hasZone {
+		dst = append(dst, "+00:00"...)
+	}
+	return append(dst, '"')
+}
+
+// appendDate writes a date as its ISO form, with the same rules as
+// appendTimestamp for BC years, years after 9999 and the infinities
+// (date.max and date.min).
+func appendDate(dst, text []byte) []byte {
+	switch string(text) {
+	case "infinity":
+		return append(dst, `"9999-12-31"`...)
+	case "-infinity":
+		return append(dst, `"0001-01-01"`...)
+	}
+	d, ok := parsePGDate(text)
+	if !ok {
 		return jsonstr.Append(dst, text)
 	}
 	dst = append(dst, '"')
-	dst = append(dst, text[:sp]...)
-	dst = append(dst, 'T')
-	rest := text[sp+1:]
-	switch {
-	case bytes.HasSuffix(rest, []byte("+00")):
-		dst = append(dst, rest[:len(rest)-3]...)
-	case len(rest) > 3 && (rest[len(rest)-3] == '+' || rest[len(rest)-3] == '-'):
-		// A whole-hour offset other than UTC (only if TimeZone was
-		// overridden): RFC 3339 needs the minutes.
-		dst = append(dst, rest...)
-		return append(dst, ":00\""...)
-	default:
-		dst = append(dst, rest...)
-		if bytes.ContainsAny(rest, "+-") {
-			return append(dst, '"')
-		}
+	if d.isoYear() {
+		dst = d.appendDate(dst)
+	} else {
+		dst = d.appendEpochMillis(dst)
 	}
-	return append(dst, "Z\""...)
+	return append(dst, '"')
 }
 
-// appendDate keeps ISO dates (RFC 3339 full-date) as strings; infinite dates
-// become null like infinite timestamps.
-func appendDate(dst, text []byte) []byte {
-	if isInfinite(text) {
-		return append(dst, nullJSON...)
-	}
-	return jsonstr.Append(dst, text)
-}
-
-func isInfinite(text []byte) bool {
-	return string(text) == "infinity" || string(text) == "-infinity"
+// appendTime writes a time as Python's isoformat does ("13:14:15.500000",
+// "13:14:15+05:30"); 24:00:00, which Python has no time for, keeps its text.
+func appendTime(dst, text []byte) []byte {
+	return jsonstr.Append(dst, keyTime(nil, text))
 }
 
 // appendJSON embeds a json value. Unlike jsonb, json keeps the text as it

@@ -115,12 +115,12 @@ func TestTypeMapping(t *testing.T) {
 	want := map[string]string{
 		"1": `{"i2":-32768,"i8":9223372036854775807,"f4":1.5,"f8":0.1,"num":12345678901234567890.0123456789,` +
 			`"numbig":3.141592653589793238462643383279,"b":true,"t":"Grüße, 世界 \"quoted\" \\ back\nline","vc":"short","ch":"ab ",` +
-			`"ts":"2024-02-29T13:14:15.123456Z","tstz":"2024-02-29T11:14:15.5Z","d":"2024-02-29","tm":"13:14:15","tmtz":"13:14:15+05:30",` +
+			`"ts":"2024-02-29T13:14:15.123456","tstz":"2024-02-29T11:14:15.500000+00:00","d":"2024-02-29","tm":"13:14:15","tmtz":"13:14:15+05:30",` +
 			`"iv":"P1Y2M3DT4H5M6S","u":"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11","j":{"a":[1,2],"b":"x"},"jb":{"k": {"n": 1.50}},` +
-			`"ia":[1,null,3],"ta":["a b","c,d","e\"f",null,"NULL"],"m2":[[1,2],[3,4]],"tsa":["2024-01-01T00:00:00Z"],"by":"AP8Q",` +
+			`"ia":[1,null,3],"ta":["a b","c,d","e\"f",null,"NULL"],"m2":[[1,2],[3,4]],"tsa":["2024-01-01T00:00:00+00:00"],"by":"AP8Q",` +
 			`"ip":"192.168.0.1/24","net":"10.0.0.0/8","mac":"08:00:2b:01:02:03","e":"sad","ea":["happy","sad"],"dom":7,"pt":"(1,2)","r":"[1,5)",`,
 		"2": `{"i2":null,"i8":null,"f4":null,"f8":null,"num":null,"numbig":null,"b":null,"t":null,"vc":null,"ch":null,` +
-			`"ts":null,"tstz":null,"d":null,"tm":null,"tmtz":null,"iv":null,"u":null,"j":null,"jb":null,"ia":[],"ta":null,"m2":null,` +
+			`"ts":"9999-12-31T23:59:59.999999","tstz":null,"d":"0001-01-01","tm":null,"tmtz":null,"iv":null,"u":null,"j":null,"jb":null,"ia":[],"ta":null,"m2":null,` +
 			`"tsa":null,"by":null,"ip":null,"net":null,"mac":null,"e":null,"ea":null,"dom":null,"pt":null,"r":null,`,
 	}
 	for id, body := range want {

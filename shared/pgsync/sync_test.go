@@ -135,7 +135,7 @@ func TestSyncFullThenChanges(t *testing.T) {
 	e.checkSource(t, job, e.docID("customers", "2"), "customers", map[string]any{"name": "李雷", "balance": nil, "tags": nil})
 	e.checkSource(t, job, e.docID("order_lines", "1", "2"), "order_lines", map[string]any{
 		"order_id": 1.0, "line": 2.0, "sku": "B-2", "qty": 1.0})
-	if got := esnodetest.Source(t, e.es, e.cfg.Index, e.docID("everything", "1"))["tstz"]; got != "2024-02-29T11:14:15.5Z" {
+	if got := esnodetest.Source(t, e.es, e.cfg.Index, e.docID("everything", "1"))["tstz"]; got != "2024-02-29T11:14:15.500000+00:00" {
 		t.Errorf("everything.tstz = %v", got)
 	}
 

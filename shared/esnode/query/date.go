@@ -1,6 +1,7 @@
 package query
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -61,20 +62,23 @@ func (fs dateFormats) parse(s string, loc *time.Location, roundUp bool) (time.Ti
 	return time.Time{}, false
 }
 
-// dateParts collects the fields a format read; -1 marks a missing field.
+// dateParts collects the fields a format read; -1 marks a missing field,
+// noYear a missing year (ISO years may be negative: -4712 is 4713 BC).
 type dateParts struct {
 	year, month, day, hour, minute, second, nanos int
 	loc                                           *time.Location
 }
 
+const noYear = math.MinInt
+
 func newDateParts() dateParts {
-	return dateParts{year: -1, month: -1, day: -1, hour: -1, minute: -1, second: -1, nanos: -1}
+	return dateParts{year: noYear, month: -1, day: -1, hour: -1, minute: -1, second: -1, nanos: -1}
 }
 
 // build turns the parts into an instant, defaulting missing fields to the
 // start (or, with roundUp, the end) of the period the text names.
 func (p dateParts) build(loc *time.Location, roundUp bool) (time.Time, bool) {
-	if p.year < 0 {
+	if p.year == noYear {
 		return time.Time{}, false
 	}
 	if p.loc != nil {
@@ -111,8 +115,12 @@ func (isoFormat) parse(s string, loc *time.Location, roundUp bool) (time.Time, b
 	p := newDateParts()
 	r := reader{s: s}
 	var ok bool
+	neg := r.eat('-')
 	if p.year, ok = r.digits(4, 4); !ok {
 		return time.Time{}, false
+	}
+	if neg {
+		p.year = -p.year
 	}
 	steps := []struct {
 		sep byte
