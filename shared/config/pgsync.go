@@ -80,6 +80,9 @@ type SyncQuery struct {
 	// IDColumns are the result columns that make the document id; empty means
 	// the primary key columns of Tables.
 	IDColumns []string `json:"id_columns,omitempty"`
+	// Cursor is the result column an incremental sync reads the rule's
+	// changes by; empty means SYNC_CURSOR's default.
+	Cursor string `json:"cursor,omitempty"`
 }
 
 // PGConn is the PostgreSQL connection string. It carries the password, so
@@ -116,8 +119,10 @@ type PGSync struct {
 	// DeadlineMargin is how long before the invocation deadline reading
 	// stops.
 	DeadlineMargin time.Duration
-	Elasticsearch  Elasticsearch
-	Bulk           Bulk
+	// Incremental holds SYNC_MODE and the cursors.
+	Incremental   Incremental
+	Elasticsearch Elasticsearch
+	Bulk          Bulk
 }
 
 // LoadPGSync reads the pg-es-sync settings from env and reports every problem
@@ -151,6 +156,7 @@ func LoadPGSync(env *Env) (PGSync, error) {
 		c.Tables = tables
 	}
 	c.Queries = loadQueries(env)
+	c.Incremental = loadIncremental(env, c.Queries)
 	c.Postgres, c.Database = loadPGConn(env)
 	return c, env.Err()
 }
@@ -183,6 +189,9 @@ func loadQueries(env *Env) []SyncQuery {
 		}
 		for _, col := range q.IDColumns {
 			checkIdentifier(env, name+".id_columns", col)
+		}
+		if q.Cursor != "" {
+			checkIdentifier(env, name+".cursor", q.Cursor)
 		}
 	}
 	return qs
