@@ -29,6 +29,16 @@ type source struct {
 	// estimate is the planner's row count estimate (0 when unknown), to size
 	// the seen-id set once instead of growing it by doubling.
 	estimate int64
+	// rule marks an advanced rule's query.
+	rule bool
+	// cursor is the column (or xmin) incremental runs read changes by, ""
+	// for none; key names the source in the stored cursor.
+	cursor, key string
+	// params are sql's parameters, in text format.
+	params [][]byte
+	// checkCursorParam makes the reader check that sql's one parameter, the
+	// cursor bound, compares with a timestamp or date column.
+	checkCursorParam bool
 }
 
 // SkippedTable is a table the sync did not read, with the reason.
@@ -127,7 +137,13 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 					Reason: label + ": no primary key and no id_columns"})
 				continue
 			}
-			sources = append(sources, source{tables: q.Tables, sql: q.Query, idColumns: ids, label: label, estimate: estimate})
+			src := source{tables: q.Tables, sql: q.Query, idColumns: ids, label: label, estimate: estimate, rule: true,
+				cursor: q.Cursor}
+			if src.cursor == "" && cfg.Incremental.Cursors.Default != config.CursorXmin {
+				src.cursor = cfg.Incremental.Cursors.Default
+			}
+			src.key = sourceKey(src, true)
+			sources = append(sources, src)
 		}
 	} else {
 		names := cfg.Tables
@@ -145,13 +161,16 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 				skipped = append(skipped, SkippedTable{Table: name, Reason: "no primary key"})
 				continue
 			}
-			sources = append(sources, source{
+			src := source{
 				tables:    []string{name},
 				sql:       "SELECT * FROM " + pgx.Identifier{cfg.Schema, name}.Sanitize(),
 				idColumns: t.pk,
 				label:     name,
 				estimate:  t.estimate,
-			})
+				cursor:    cfg.Incremental.Cursors.For(name),
+			}
+			src.key = sourceKey(src, false)
+			sources = append(sources, src)
 		}
 	}
 	if len(missing) > 0 {

@@ -40,6 +40,24 @@ type Handler struct {
 	bulk     *esbulk.Writer
 	log      *slog.Logger
 	hostname string
+	// afterSnapshot, when set (by tests), runs once the run's snapshot is
+	// taken, so a test can commit changes the run must not see.
+	afterSnapshot func()
+}
+
+// cursorsOn reports whether runs measure and store cursors: in incremental
+// mode, or in full mode when cursors are configured, so that a full sync on
+// its own schedule hands its cursors to the incremental runs.
+func (h *Handler) cursorsOn() bool {
+	if h.cfg.Incremental.Mode == config.SyncModeIncremental || h.cfg.Incremental.Cursors.Set() {
+		return true
+	}
+	for _, q := range h.cfg.Queries {
+		if q.Cursor != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Open builds a handler from validated settings. It connects to nothing:

@@ -14,6 +14,12 @@ const (
 	StatusSkipped    = "skipped"
 )
 
+// Job types, as Elastic's sync job records name them.
+const (
+	JobFull        = "full"
+	JobIncremental = "incremental"
+)
+
 // Trigger methods, as Elastic's sync job records name them.
 const (
 	TriggerScheduled = "scheduled"
@@ -68,6 +74,15 @@ type Metadata struct {
 	SkippedTables         []SkippedTable `json:"skipped_tables"`
 	DurationSeconds       float64        `json:"duration_seconds"`
 	RowsPerSecond         float64        `json:"rows_per_second"`
+	// FullSyncReason says why a run configured as incremental read
+	// everything (no stored cursor yet, SYNC_FULL_EVERY, ...).
+	FullSyncReason string `json:"full_sync_reason,omitempty"`
+	// Cursors are the sources' cursors: from where this run read (for an
+	// incremental run) and where the next one starts.
+	Cursors map[string]JobCursor `json:"cursors,omitempty"`
+	// CursorWarning says when the cursor bound could not take every open
+	// transaction into account.
+	CursorWarning string `json:"cursor_warning,omitempty"`
 }
 
 // newJobID returns a random id in the shape Elasticsearch ids usually take.

@@ -64,11 +64,21 @@ type session struct {
 	key    int64
 	locked bool
 	types  *typeResolver
+	// bound and snapshot are set when cursors are configured: see
+	// cursorBound and snapshotOf.
+	bound    cursorBound
+	snapshot pgSnapshot
 }
 
 // openSession connects, takes the lock (ErrLocked when another sync has it)
 // and opens the snapshot.
 func openSession(ctx context.Context, cc *pgx.ConnConfig, key int64) (*session, error) {
+	return openSessionWith(ctx, cc, key, false)
+}
+
+// openSessionWith is openSession; with cursors, it also measures the cursor
+// bound just before the snapshot and records the snapshot itself.
+func openSessionWith(ctx context.Context, cc *pgx.ConnConfig, key int64, cursors bool) (*session, error) {
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to postgres: %w", err)
@@ -84,9 +94,25 @@ func openSession(ctx context.Context, cc *pgx.ConnConfig, key int64) (*session, 
 		return nil, ErrLocked
 	}
 	s.locked = true
+	if cursors {
+		// The bound is measured before the snapshot exists: a transaction
+		// that starts later has a start time after the bound.
+		if s.bound, err = measureBound(ctx, conn); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+	}
 	if _, err := conn.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		s.close(ctx)
 		return nil, fmt.Errorf("opening the snapshot: %w", err)
+	}
+	if cursors {
+		// The first statement of a REPEATABLE READ transaction takes its
+		// snapshot; this one also reports it.
+		if s.snapshot, err = snapshotOf(ctx, conn); err != nil {
+			s.close(ctx)
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -101,6 +101,10 @@ func (r *reader) read(ctx context.Context, src source) (int64, error) {
 		return 0, fmt.Errorf("%s: preparing %q: %w", src.label, src.sql, err)
 	}
 	defer func() { _ = pg.Deallocate(context.WithoutCancel(ctx), stmtName) }()
+	if src.checkCursorParam && (len(desc.ParamOIDs) != 1 || !cursorTypes[desc.ParamOIDs[0]]) {
+		return 0, fmt.Errorf("%s: %w: column %s does not compare as a timestamptz, timestamp or date (type %v)",
+			src.label, ErrCursor, src.cursor, desc.ParamOIDs)
+	}
 
 	names := make([]string, len(desc.Fields))
 	encs := make([]encoder, len(desc.Fields))
@@ -125,7 +129,7 @@ func (r *reader) read(ctx context.Context, src source) (int64, error) {
 		}
 	}
 
-	rr := pg.ExecPrepared(ctx, stmtName, nil, nil, textFormat)
+	rr := pg.ExecPrepared(ctx, stmtName, src.params, nil, textFormat)
 	var n int64
 	for rr.NextRow() {
 		values := rr.Values()
@@ -135,7 +139,9 @@ func (r *reader) read(ctx context.Context, src source) (int64, error) {
 		bodyStart := len(b.buf)
 		b.buf = layout.appendBody(b.buf, values, b.buf[idStart:bodyStart])
 		b.spans = append(b.spans, docSpan{id: idStart, body: bodyStart, end: len(b.buf)})
-		r.seen.add(b.buf[idStart:bodyStart])
+		if r.seen != nil {
+			r.seen.add(b.buf[idStart:bodyStart])
+		}
 		n++
 		if n%256 == 0 {
 			r.rows.Add(256)

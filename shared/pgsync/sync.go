@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 )
 
@@ -25,7 +27,7 @@ const progressEvery = 500 * time.Millisecond
 func (h *Handler) Sync(ctx context.Context, trigger string, progress func(Progress)) (Job, error) {
 	start := time.Now().UTC()
 	job := Job{
-		ID: newJobID(), JobType: "full", TriggerMethod: trigger, Status: StatusInProgress,
+		ID: newJobID(), JobType: JobFull, TriggerMethod: trigger, Status: StatusInProgress,
 		CreatedAt: start, StartedAt: start, LastSeen: start, WorkerHostname: h.hostname,
 		Connector: Connector{IndexName: h.cfg.Index, ServiceType: "postgresql", Database: h.cfg.Database,
 			Schema: h.cfg.Schema, Tables: []string{}},
@@ -36,7 +38,7 @@ func (h *Handler) Sync(ctx context.Context, trigger string, progress func(Progre
 	runCtx, cancel := h.runContext(ctx)
 	defer cancel()
 
-	sess, err := openSession(runCtx, h.cc, lockKey(h.cfg.Database, h.cfg.Index))
+	sess, err := openSessionWith(runCtx, h.cc, lockKey(h.cfg.Database, h.cfg.Index), h.cursorsOn())
 	if errors.Is(err, ErrLocked) {
 		log.Info("skipped: " + err.Error())
 		job.finish(StatusSkipped, nil, time.Now().UTC())
@@ -55,6 +57,9 @@ func (h *Handler) Sync(ctx context.Context, trigger string, progress func(Progre
 		return job, fmt.Errorf("%w: %w", ErrSyncFailed, err)
 	}
 	log.Info("sync started", "database", h.cfg.Database, "schema", h.cfg.Schema)
+	if h.afterSnapshot != nil {
+		h.afterSnapshot()
+	}
 
 	run := &syncRun{h: h, sess: sess, job: &job, progress: progress, start: start}
 	if err := run.run(runCtx); err != nil {
@@ -157,7 +162,21 @@ func (r *syncRun) run(ctx context.Context) error {
 		r.h.log.Warn("table skipped", "job", r.job.ID, "table", s.Table, "reason", s.Reason)
 	}
 
-	seen := newSeenSet(expectedRows(sources))
+	incremental, prev, err := r.planCursors(ctx, sources)
+	if err != nil {
+		return err
+	}
+	var seen *seenSet
+	if incremental {
+		r.job.JobType = JobIncremental
+		for i, src := range sources {
+			if sources[i], err = readFrom(src, cfg.Schema, prev.Sources[src.key], r.sess.snapshot); err != nil {
+				return fmt.Errorf("%s: stored cursor: %w", src.label, err)
+			}
+		}
+	} else {
+		seen = newSeenSet(expectedRows(sources))
+	}
 	if err := r.copyRows(ctx, sources, seen); err != nil {
 		return err
 	}
@@ -167,8 +186,8 @@ func (r *syncRun) run(ctx context.Context) error {
 		return fmt.Errorf("closing the snapshot: %w", err)
 	}
 
-	seen.freeze()
-	if len(tables) > 0 {
+	if !incremental && len(tables) > 0 {
+		seen.freeze()
 		// Refresh so the search sees every document, including those a
 		// previous run wrote just before it ended.
 		if err := idx.refresh(ctx); err != nil {
@@ -194,7 +213,63 @@ func (r *syncRun) run(ctx context.Context) error {
 		return err
 	}
 	r.job.TotalDocumentCount = total
+	if r.h.cursorsOn() {
+		// Every source was read in full and every document acknowledged:
+		// the next run may start from this run's cursors.
+		return r.h.writeCursorState(ctx, r.newCursorState(prev, sources, !incremental))
+	}
 	return nil
+}
+
+// planCursors checks the cursors, records them in the job and says whether
+// this run reads incrementally, with the stored state it reads from.
+func (r *syncRun) planCursors(ctx context.Context, sources []source) (bool, *cursorState, error) {
+	cfg := r.h.cfg
+	if !r.h.cursorsOn() {
+		return false, nil, nil
+	}
+	incremental := cfg.Incremental.Mode == config.SyncModeIncremental
+	var missing []string
+	for _, src := range sources {
+		if src.cursor == "" {
+			missing = append(missing, src.label)
+		}
+	}
+	if incremental && len(missing) > 0 {
+		return false, nil, fmt.Errorf("%s=%s: %w: no cursor for %s (give them table:column or table:%s in %s, or leave them out)",
+			config.EnvSyncMode, config.SyncModeIncremental, ErrCursor, strings.Join(missing, ", "), config.CursorXmin, config.EnvSyncCursor)
+	}
+	if err := r.sess.checkCursorColumns(ctx, cfg.Schema, sources); err != nil {
+		return false, nil, err
+	}
+	var prev *cursorState
+	if incremental {
+		var err error
+		if prev, err = r.h.readCursorState(ctx); err != nil {
+			return false, nil, err
+		}
+		if reason := r.fullReason(prev, sources); reason != "" {
+			r.job.Metadata.FullSyncReason = reason
+			incremental = false
+		}
+	}
+	r.job.Metadata.Cursors = map[string]JobCursor{}
+	for _, src := range sources {
+		if src.cursor == "" {
+			continue
+		}
+		jc := JobCursor{Column: src.cursor, To: r.cursorTo(src)}
+		if incremental {
+			from := prev.Sources[src.key].Value
+			jc.From = &from
+		}
+		r.job.Metadata.Cursors[src.label] = jc
+		if src.cursor != config.CursorXmin && !r.sess.bound.sees && r.job.Metadata.CursorWarning == "" {
+			r.job.Metadata.CursorWarning = "the database role cannot see other roles' transactions (grant it pg_read_all_stats): " +
+				"a row written by a transaction open longer than " + config.EnvSyncCursorLag + " when a run starts can be missed until the next full sync"
+		}
+	}
+	return incremental, prev, nil
 }
 
 // writeTally is what the writer goroutine learned from the bulk reports.
