@@ -47,6 +47,7 @@ $(SAM_TARGETS): build-%:
 
 test: ## every test: vet, the suite against the embedded doubles and the real servers (started and stopped here), fuzz
 	./scripts/ensure-postgres.sh
+	./scripts/fetch-chinook.sh
 	$(GO) vet ./...
 	./scripts/realstack.sh run -- $(GO) test $(TEST_FLAGS) ./...
 	./scripts/fuzz.sh 3
@@ -54,6 +55,7 @@ test: ## every test: vet, the suite against the embedded doubles and the real se
 .PHONY: test-embedded realstack realstack-stop
 test-embedded: ## the suite against the embedded doubles only (an explicit opt-out of the real servers)
 	./scripts/ensure-postgres.sh
+	./scripts/fetch-chinook.sh
 	ESCONNECT_TEST_EMBEDDED_ONLY=1 $(GO) test $(TEST_FLAGS) ./...
 
 realstack: ## start real Elasticsearch 8 and 7, OpenSearch 2 and Kafka 4 on 127.0.0.1 and print their addresses
