@@ -104,6 +104,9 @@ type Engine struct {
 	// check (which refuses OpenSearch) and without retries, so that tests
 	// see exactly what the server answered.
 	API *esapi.API
+	// Transport is the transport under API, for requests esapi cannot
+	// build (malformed bodies, raw paths).
+	Transport esapi.Transport
 
 	token string
 }
@@ -202,7 +205,7 @@ func startEsnode(t *testing.T) *Engine {
 	s := esnodetest.Start(t, esnode.Options{})
 	tr := newTransport(t, s.URL)
 	return &Engine{Name: "esnode", URL: s.URL, Distribution: Elasticsearch, Version: s.Node.Options().Version,
-		Node: s, API: esapi.New(tr)}
+		Node: s, API: esapi.New(tr), Transport: tr}
 }
 
 // probes caches, per URL, what the first test learnt of a real server, so
@@ -226,7 +229,8 @@ func openReal(t *testing.T, re realEngine, raw string) *Engine {
 		t.Fatalf("%s=%s: %v\nstart the real servers with ./scripts/realstack.sh start (make realstack), "+
 			"or unset %s to run against the embedded doubles only", re.env, redact(raw), pr.err, re.env)
 	}
-	e := &Engine{Name: re.name, URL: raw, Distribution: re.dist, Version: pr.version, API: api, token: newToken()}
+	e := &Engine{Name: re.name, URL: raw, Distribution: re.dist, Version: pr.version, API: api, Transport: tr,
+		token: newToken()}
 	t.Cleanup(func() { e.deleteIndices(t) })
 	return e
 }
