@@ -86,6 +86,17 @@ func errIllegalArgument(format string, args ...any) *esError {
 // writeJSON answers with status and v encoded as JSON; ?pretty indents it the
 // way curl users expect.
 func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	if r != nil {
+		if f := parseFilterPath(r.URL.Query().Get("filter_path")); f != nil {
+			v = f.apply(v)
+		}
+	}
+	writeUnfiltered(w, r, status, v)
+}
+
+// writeUnfiltered is writeJSON without filter_path, which Elasticsearch
+// does not apply to error answers.
+func writeUnfiltered(w http.ResponseWriter, r *http.Request, status int, v any) {
 	var b []byte
 	var err error
 	if r != nil && r.URL.Query().Has("pretty") {
@@ -107,7 +118,7 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 
 // writeError answers with the ES error envelope.
 func writeError(w http.ResponseWriter, r *http.Request, e *esError) {
-	writeJSON(w, r, e.Status, e.body())
+	writeUnfiltered(w, r, e.Status, e.body())
 }
 
 // writeHead answers a HEAD-style request: a status and no body.
