@@ -2,7 +2,9 @@ package esnode
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -124,7 +126,10 @@ func (m *mapper) checkValue(parent *field, name, path string, v any, dyn string)
 		case "flattened", "geo_point", "binary", "dense_vector":
 			return nil
 		}
-		return m.parseFailure(path, f.Type, preview(val), "illegal_argument_exception", "unexpected object")
+		if f.Type == "boolean" {
+			return m.parseFailure(path, f.Type, preview(val), tokenError("Current token (START_OBJECT) not of boolean type"))
+		}
+		return m.parseFailure(path, f.Type, preview(val), cause("illegal_argument_exception", "unexpected object"))
 	}
 	f := m.child(parent, name)
 	if f == nil {
@@ -181,10 +186,10 @@ func (m *mapper) checkScalar(f *field, path string, v any) *esError {
 			if val == "true" || val == "false" || val == "" {
 				return nil
 			}
-			return m.parseFailure(path, f.Type, val, "illegal_argument_exception",
-				fmt.Sprintf("Failed to parse value [%s] as only [true] or [false] are allowed.", val))
+			return m.parseFailure(path, f.Type, val, cause("illegal_argument_exception",
+				fmt.Sprintf("Failed to parse value [%s] as only [true] or [false] are allowed.", val)))
 		}
-		return m.parseFailure(path, f.Type, preview(v), "illegal_argument_exception", "Current token is not a boolean")
+		return m.parseFailure(path, f.Type, preview(v), tokenError("Current token is not of boolean type"))
 	case "date", "date_nanos":
 		switch val := v.(type) {
 		case json.Number:
@@ -193,10 +198,12 @@ func (m *mapper) checkScalar(f *field, path string, v any) *esError {
 			if looksLikeDate(val) || epochMillis.MatchString(val) {
 				return nil
 			}
-			return m.parseFailure(path, f.Type, val, "illegal_argument_exception",
-				fmt.Sprintf("failed to parse date field [%s] with format [strict_date_optional_time||epoch_millis]", val))
 		}
-		return m.parseFailure(path, f.Type, preview(v), "illegal_argument_exception", "unexpected token for a date")
+		// A string or boolean that is no date fails in the date parser.
+		reason := fmt.Sprintf("failed to parse date field [%s] with format [strict_date_optional_time||epoch_millis]", preview(v))
+		e := cause("illegal_argument_exception", reason)
+		e.CausedBy = cause("date_time_parse_exception", "Text '"+preview(v)+"' could not be parsed")
+		return m.parseFailure(path, f.Type, preview(v), e)
 	}
 	return nil
 }
@@ -209,21 +216,48 @@ func (m *mapper) checkNumber(f *field, path string, v any, integer bool) *esErro
 	case string:
 		s = strings.TrimSpace(val)
 	default:
-		return m.parseFailure(path, f.Type, preview(v), "illegal_argument_exception", "Current token (VALUE_"+strings.ToUpper(fmt.Sprintf("%T", v))+") not numeric, can not use numeric value accessors")
+		return m.parseFailure(path, f.Type, preview(v), tokenError("Current token (VALUE_"+strings.ToUpper(fmt.Sprint(v))+") not numeric, can not use numeric value accessors"))
 	}
-	if _, err := strconv.ParseFloat(s, 64); err != nil {
-		return m.parseFailure(path, f.Type, preview(v), "number_format_exception", fmt.Sprintf("For input string: %q", s))
+	n, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil && integer:
+		// Elasticsearch parses integers itself and reports an illegal
+		// argument; floats go through Java's parser, whose exception it
+		// passes on.
+		return m.parseFailure(path, f.Type, preview(v), cause("illegal_argument_exception", fmt.Sprintf("For input string: %q", s)))
+	case err != nil:
+		return m.parseFailure(path, f.Type, preview(v), cause("number_format_exception", fmt.Sprintf("For input string: %q", s)))
+	case integer && f.Type == "long" && longOutOfRange(s, n):
+		return m.parseFailure(path, f.Type, preview(v), cause("illegal_argument_exception", fmt.Sprintf("Value [%s] is out of range for a long", s)))
 	}
-	_ = integer // fractional values are truncated into integer fields (coerce: true)
+	// Fractional values are truncated into integer fields (coerce: true).
 	return nil
 }
 
-func (m *mapper) parseFailure(path, typ, value, causeType, cause string) *esError {
+// longOutOfRange reports a number a long cannot hold: an integer beyond
+// int64, or a fraction whose integer part is.
+func longOutOfRange(s string, f float64) bool {
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return false
+	} else if errors.Is(err, strconv.ErrRange) {
+		return true
+	}
+	return f >= math.MaxInt64 || f < math.MinInt64
+}
+
+func cause(typ, reason string) *esError { return &esError{Type: typ, Reason: reason} }
+
+// tokenError is the parser's complaint about a JSON token of the wrong kind.
+func tokenError(reason string) *esError {
+	return &esError{Type: "x_content_parse_exception", Reason: reason, CausedBy: cause("json_parse_exception", reason)}
+}
+
+func (m *mapper) parseFailure(path, typ, value string, cause *esError) *esError {
 	return &esError{
 		Status:   http.StatusBadRequest,
 		Type:     "document_parsing_exception",
 		Reason:   fmt.Sprintf("failed to parse field [%s] of type [%s] in document with id '%s'. Preview of field's value: '%s'", path, typ, m.docID, value),
-		CausedBy: &esError{Type: causeType, Reason: cause},
+		CausedBy: cause,
 	}
 }
 

@@ -3,6 +3,7 @@ package esnode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -180,18 +181,22 @@ func parseSource(raw json.RawMessage, id string) (map[string]any, *esError) {
 	if err == nil && dec.More() {
 		err = fmt.Errorf("unexpected data after the document")
 	}
-	if err != nil || src == nil {
-		if err == nil {
-			err = fmt.Errorf("document source must be an object")
-		}
-		return nil, &esError{
-			Status:   http.StatusBadRequest,
-			Type:     "document_parsing_exception",
-			Reason:   fmt.Sprintf("failed to parse document with id '%s'", id),
-			CausedBy: &esError{Type: "x_content_parse_exception", Reason: err.Error()},
-		}
+	var notObject *json.UnmarshalTypeError
+	switch {
+	case err == nil && src != nil:
+		return src, nil
+	case errors.As(err, &notObject), err == nil:
+		// Valid JSON that is not an object: an array, a string, null.
+		return nil, newError(http.StatusBadRequest, "document_parsing_exception", "Malformed content, must start with an object")
 	}
-	return src, nil
+	// Not JSON at all: Elasticsearch passes on its parser's failure.
+	return nil, &esError{
+		Status: http.StatusBadRequest,
+		Type:   "document_parsing_exception",
+		Reason: fmt.Sprintf("failed to parse document with id '%s': %v", id, err),
+		CausedBy: &esError{Type: "x_content_parse_exception", Reason: err.Error(),
+			CausedBy: &esError{Type: "json_parse_exception", Reason: err.Error()}},
+	}
 }
 
 // checkSource parses op's document against the mapping without storing
@@ -199,23 +204,22 @@ func parseSource(raw json.RawMessage, id string) (map[string]any, *esError) {
 func (ix *index) checkSource(op *writeOp) *esError {
 	src, perr := parseSource(op.body, op.id)
 	if perr != nil {
-		return perr.withIndex(ix.name, ix.uuid)
+		return perr
 	}
 	m := &mapper{root: ix.mapping, docID: op.id}
-	if err := m.checkDoc(src); err != nil {
-		return err.withIndex(ix.name, ix.uuid)
-	}
-	return nil
+	return m.checkDoc(src)
 }
 
 func (ix *index) applyIndex(op *writeOp, body json.RawMessage, prev, current *doc, now time.Time) (writeResult, *esError) {
+	// Parsing and mapping failures name no index or shard, unlike the
+	// engine's version conflicts and missing documents.
 	src, perr := parseSource(body, op.id)
 	if perr != nil {
-		return writeResult{}, perr.withIndex(ix.name, ix.uuid)
+		return writeResult{}, perr
 	}
 	m := &mapper{root: ix.mapping, docID: op.id}
 	if err := m.checkDoc(src); err != nil {
-		return writeResult{}, err.withIndex(ix.name, ix.uuid)
+		return writeResult{}, err
 	}
 	m.commit()
 	d := &doc{
@@ -254,11 +258,11 @@ func (ix *index) applyUpdate(op *writeOp, prev, current *doc, now time.Time) (wr
 	}
 	old, perr := parseSource(current.source, op.id)
 	if perr != nil {
-		return writeResult{}, perr.withIndex(ix.name, ix.uuid)
+		return writeResult{}, perr
 	}
 	patch, perr := parseSource(ub.Doc, op.id)
 	if perr != nil {
-		return writeResult{}, perr.withIndex(ix.name, ix.uuid)
+		return writeResult{}, perr
 	}
 	changed := mergeInto(old, patch)
 	detectNoop := ub.DetectNoop == nil || *ub.DetectNoop
