@@ -6,7 +6,5 @@ package esnode_test
 var openDifferences = map[string]bool{
 	"bulk-bad-ids": true, "bulk-bad-index-names": true, "bulk-detect-noop-false": true,
 	"bulk-malformed-action-line": true, "doc-bad-ids": true, "pgsync-dynamic-index": true,
-	"pgsync-scroll-ids": true, "scroll-continue-without-keepalive": true, "scroll-expiry": true,
-	"scroll-unknown-id": true, "search-window-too-large": true, "sink-pipeline": true,
-	"sink-pipeline-missing": true, "soak-check": true,
+	"sink-pipeline": true, "sink-pipeline-missing": true,
 }

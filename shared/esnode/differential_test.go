@@ -17,7 +17,8 @@ package esnode_test
 //   - error "reason" strings: free text; no client branches on it (esbulk,
 //     deadletter and pgsync pass it through to results and logs only).
 //   - index_uuid, uuid, cluster_uuid: random per index or cluster.
-//   - _scroll_id values: opaque and random; their presence is compared.
+//   - _scroll_id values and the node ids of failed_shards: opaque and
+//     random; their presence is compared.
 //   - _score and max_score: the esnode does not score (docs/esnode.md); no
 //     client reads scores. Hit sets are compared, in order only where the
 //     request sorts on a field.
@@ -278,8 +279,8 @@ func normalise(v any, suffix string) any {
 			if _, isText := e.(string); isText && k == "reason" {
 				continue
 			}
-			if k == "_scroll_id" {
-				out[k] = "<scroll id>"
+			if k == "_scroll_id" || k == "node" {
+				out[k] = "<" + k + ">"
 				continue
 			}
 			out[strip(k)] = normalise(e, suffix)

@@ -24,7 +24,11 @@ type (
 func fromQueryError(err error) *esError {
 	var qe *query.Error
 	if errors.As(err, &qe) {
-		return newError(qe.Status, qe.Type, qe.Reason)
+		e := newError(qe.Status, qe.Type, qe.Reason)
+		if c := qe.CausedBy; c != nil {
+			e.CausedBy = newError(c.Status, c.Type, c.Reason)
+		}
+		return e
 	}
 	return errorf(http.StatusInternalServerError, "exception", "query engine: %v", err)
 }

@@ -17,6 +17,10 @@ type esError struct {
 	Extra  map[string]any
 	// CausedBy is rendered as "caused_by", as ES does for parse failures.
 	CausedBy *esError
+	// RootCause, when set, is the root_cause of a request-level answer
+	// instead of the error itself (a search phase failure names the shard
+	// failure beneath it).
+	RootCause *esError
 }
 
 func (e *esError) Error() string { return fmt.Sprintf("%s: %s", e.Type, e.Reason) }
@@ -38,7 +42,11 @@ func (e *esError) object() map[string]any {
 
 // body renders the request-level envelope {"error": {...}, "status": N}.
 func (e *esError) body() map[string]any {
-	root := e.object()
+	rc := e
+	if e.RootCause != nil {
+		rc = e.RootCause
+	}
+	root := rc.object()
 	delete(root, "caused_by")
 	top := e.object()
 	top["root_cause"] = []any{root}

@@ -319,13 +319,17 @@ func (n *Node) handleRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := n.now()
+	// Each index's primary is refreshed; its replicas count as shards
+	// that did not answer, being unassigned on one node.
+	total := 0
 	for _, ix := range ixs {
 		ix.mu.Lock()
 		ix.refresh(now)
+		total += 1 + ix.replicas
 		ix.mu.Unlock()
 	}
 	writeJSON(w, r, http.StatusOK, map[string]any{
-		"_shards": map[string]any{"total": 2 * len(ixs), "successful": len(ixs), "failed": 0},
+		"_shards": map[string]any{"total": total, "successful": len(ixs), "failed": 0},
 	})
 }
 

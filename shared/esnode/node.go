@@ -25,6 +25,7 @@ type Node struct {
 	mux         *http.ServeMux
 	ids         *idGenerator
 	clusterUUID string
+	nodeID      string
 	nodeName    string
 	started     time.Time
 
@@ -52,6 +53,7 @@ func New(opts Options) (*Node, error) {
 		mux:         http.NewServeMux(),
 		ids:         newIDGenerator(),
 		clusterUUID: randomUUID(),
+		nodeID:      randomUUID(),
 		nodeName:    "esnode-1",
 		started:     time.Now(),
 		indices:     map[string]*index{},

@@ -1,6 +1,7 @@
 package esnode
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"sync"
@@ -32,7 +33,7 @@ func (s *scrollStore) openCtx(id string, c *scrollCtx) {
 
 // open registers a scroll whose first page (size hits) was already sent.
 func (s *scrollStore) open(hits []hit, sr *searchRequest, ixs []*index, now time.Time) string {
-	id := "FGluY2x1ZGVfY29udGV4dF91dWlk" + randomUUID()
+	id := scrollIDPrefix + randomUUID()
 	s.openCtx(id, &scrollCtx{hits: hits, req: sr, ixs: ixs, next: sr.size, expires: now.Add(sr.scroll)})
 	return id
 }
@@ -82,13 +83,6 @@ type scrollBody struct {
 	ScrollID string `json:"scroll_id"`
 }
 
-func errScrollMissing(id string) *esError {
-	return &esError{
-		Status: http.StatusNotFound, Type: "search_context_missing_exception",
-		Reason: "No search context found for id [" + id + "]",
-	}
-}
-
 func (n *Node) handleScroll(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var body scrollBody
@@ -111,14 +105,44 @@ func (n *Node) handleScroll(w http.ResponseWriter, r *http.Request) {
 		}
 		keepAlive = d
 	}
+	if e := checkScrollID(id); e != nil {
+		writeError(w, r, e)
+		return
+	}
 	c, from, ok := n.scrolls.take(id, keepAlive, n.now())
 	if !ok {
-		writeError(w, r, errScrollMissing(id))
+		writeError(w, r, n.shardFailure(errScrollMissing(id), -1, ""))
 		return
 	}
 	resp := searchResponse(c.hits, from, c.req, c.ixs, time.Since(start))
-	resp["_scroll_id"] = id
+	if keep == "" {
+		// Without a keep-alive Elasticsearch answers this page as a plain
+		// search: no scroll id, and the context is released.
+		n.scrolls.clear([]string{id})
+	} else {
+		resp["_scroll_id"] = id
+	}
 	writeJSON(w, r, http.StatusOK, resp)
+}
+
+// scrollIDPrefix starts every scroll id the node hands out; like
+// Elasticsearch's ids it is base64 of a length-prefixed "include_context_uuid".
+const scrollIDPrefix = "FGluY2x1ZGVfY29udGV4dF91dWlk"
+
+// checkScrollID refuses an id that cannot be one the node issued, as
+// Elasticsearch refuses one it cannot decode (400, not 404).
+func checkScrollID(id string) *esError {
+	if _, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(id, "=")); err != nil {
+		e := errIllegalArgument("Cannot parse scroll id")
+		e.CausedBy = cause("illegal_argument_exception", "Illegal base64 character")
+		return e
+	}
+	if !strings.HasPrefix(id, scrollIDPrefix) || len(id) != len(scrollIDPrefix)+22 {
+		e := errIllegalArgument("Cannot parse scroll id")
+		e.CausedBy = cause("e_o_f_exception", "tried to read past the end of the scroll id")
+		return e
+	}
+	return nil
 }
 
 func (n *Node) handleClearScroll(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +164,15 @@ func (n *Node) handleClearScroll(w http.ResponseWriter, r *http.Request) {
 			if s, ok := e.(string); ok {
 				ids = append(ids, s)
 			}
+		}
+	}
+	for _, id := range ids {
+		if id == "_all" {
+			continue
+		}
+		if e := checkScrollID(id); e != nil {
+			writeError(w, r, e)
+			return
 		}
 	}
 	freed := n.scrolls.clear(ids)

@@ -26,6 +26,9 @@ type searchRequest struct {
 	size, from int
 	trackTotal int // -1 exact, 0 off, N: count up to N
 	scroll     time.Duration
+	// windowErr is from + size over the result window, which each shard
+	// refuses.
+	windowErr *esError
 }
 
 // hit is one matched document with what its rendering needs.
@@ -88,7 +91,8 @@ func (n *Node) parseSearch(r *http.Request, body []byte) (*searchRequest, *esErr
 		window = sr.size
 	}
 	if window > maxResultWindow {
-		return nil, errIllegalArgument("Result window is too large, from + size must be less than or equal to: [%d] but was [%d]. "+
+		// Checked by every shard, so reported as their failure (collect).
+		sr.windowErr = errIllegalArgument("Result window is too large, from + size must be less than or equal to: [%d] but was [%d]. "+
 			"See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.",
 			maxResultWindow, window)
 	}
@@ -138,12 +142,18 @@ func (n *Node) collect(ixs []*index, sr *searchRequest) ([]hit, *esError) {
 	now := n.now()
 	var hits []hit
 	for _, ix := range ixs {
+		if sr.windowErr != nil {
+			return nil, n.shardFailure(sr.windowErr, 0, ix.name)
+		}
 		ix.refreshIfDue(now)
 		ix.mu.RLock()
 		m := indexMapping{root: ix.mapping}
 		if err := checkSearch(sr.query, sr.sort, m); err != nil {
 			ix.mu.RUnlock()
-			return nil, err
+			if err.Type == "query_shard_exception" {
+				err.Extra = map[string]any{"index_uuid": ix.uuid, "index": ix.name}
+			}
+			return nil, n.shardFailure(err, 0, ix.name)
 		}
 		for _, d := range ix.visibleDocs() {
 			src, err := parseSource(d.source, d.id)

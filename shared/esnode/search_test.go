@@ -45,7 +45,8 @@ func TestSearch(t *testing.T) {
 		{"_all", "_all", `{"size":0}`, nil, 200, 35, "", ""},
 		{"track_total_hits false", "logs-a", `{"track_total_hits":false,"size":1}`, nil, 200, -1, "0", ""},
 		{"track_total_hits cap", "logs-a", `{"track_total_hits":10,"size":1}`, nil, 200, 10, "0", ""},
-		{"result window", "logs-a", `{"from":9999,"size":2}`, nil, 400, 0, "", "illegal_argument_exception"},
+		// A shard refuses the window: the search reports its failure.
+		{"result window", "logs-a", `{"from":9999,"size":2}`, nil, 400, 0, "", "search_phase_execution_exception"},
 		{"missing index", "nope", ``, nil, 404, 0, "", "index_not_found_exception"},
 		{"ignore_unavailable", "nope,logs-b", ``, map[string]string{"ignore_unavailable": "true"}, 200, 5, "", ""},
 		{"allow_no_indices false", "zzz-*", ``, map[string]string{"allow_no_indices": "false"}, 404, 0, "", "index_not_found_exception"},
@@ -154,8 +155,12 @@ func TestScroll(t *testing.T) {
 		t.Fatalf("clear scroll = %d %v", status, r)
 	}
 	status, r = call(t, c, "POST", "/_search/scroll", `{"scroll":"1m","scroll_id":"`+id+`"}`)
-	if status != 404 || errType(r) != "search_context_missing_exception" {
+	if status != 404 || errType(r) != "search_phase_execution_exception" || get(r, "error.root_cause.0.type") != "search_context_missing_exception" {
 		t.Fatalf("scroll after clear = %d %v", status, r)
+	}
+	status, r = call(t, c, "POST", "/_search/scroll", `{"scroll":"1m","scroll_id":"not-an-esnode-id"}`)
+	if status != 400 || errType(r) != "illegal_argument_exception" {
+		t.Fatalf("scroll with a bad id = %d %v", status, r)
 	}
 }
 
@@ -171,4 +176,21 @@ func TestDeleteByQuery(t *testing.T) {
 	if got := esnodetest.Count(t, c, "dbq"); got != 5 {
 		t.Fatalf("count after delete_by_query with refresh = %d, want 5", got)
 	}
+}
+
+// A scroll page asked for without a keep-alive is the last one, as in
+// Elasticsearch: no scroll id comes back and the context is gone.
+func TestScrollWithoutKeepAlive(t *testing.T) {
+	_, c := newNode(t, esnode.Options{})
+	seed(t, c, "nk", 3)
+	status, res := call(t, c, "POST", "/nk/_search?scroll=1m&size=1", "")
+	wantStatus(t, "search", status, 200, res)
+	id, _ := res["_scroll_id"].(string)
+	status, res = call(t, c, "POST", "/_search/scroll", `{"scroll_id":"`+id+`"}`)
+	wantStatus(t, "scroll", status, 200, res)
+	if _, has := res["_scroll_id"]; has || len(get(res, "hits.hits").([]any)) != 1 {
+		t.Fatalf("page without keep-alive = %v, want one hit and no scroll id", res)
+	}
+	status, res = call(t, c, "POST", "/_search/scroll", `{"scroll":"1m","scroll_id":"`+id+`"}`)
+	wantStatus(t, "scroll after the last page", status, 404, res)
 }

@@ -9,6 +9,9 @@ type Error struct {
 	Status int
 	Type   string
 	Reason string
+	// CausedBy is the lower-level failure Elasticsearch names beneath some
+	// errors (an unknown query is an unknown named object); nil when none.
+	CausedBy *Error
 }
 
 // Error implements error.

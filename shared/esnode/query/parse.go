@@ -114,7 +114,9 @@ func (p *parser) clause(raw json.RawMessage) (Query, *Error) {
 		if unsupported[name] {
 			return nil, parsingErr("[%s] query is not supported by this node", name)
 		}
-		return nil, parsingErr("unknown query [%s]", name)
+		e := parsingErr("unknown query [%s]", name)
+		e.CausedBy = newError("named_object_not_found_exception", "unknown field [%s]", name)
+		return nil, e
 	}
 	p.depth++
 	defer func() { p.depth-- }()
