@@ -3,7 +3,9 @@ package esnode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 )
@@ -48,6 +50,9 @@ func parseActionLine(b []byte, line int) (string, bulkMeta, *esError) {
 	var meta bulkMeta
 	var outer map[string]json.RawMessage
 	if err := json.Unmarshal(b, &outer); err != nil {
+		if e := notJSON(b, line); e != nil {
+			return "", meta, e
+		}
 		return "", meta, errMalformedLine(line, "expected START_OBJECT or END_OBJECT but found [%s]", tokenName(b))
 	}
 	if len(outer) != 1 {
@@ -76,6 +81,23 @@ func parseActionLine(b []byte, line int) (string, bulkMeta, *esError) {
 		return "", meta, errIllegalArgument("Action/metadata line [%d] has a malformed parameter: %v", line, err)
 	}
 	return action, meta, nil
+}
+
+// notJSON is Elasticsearch's parser failure for an action line that is
+// not JSON (nil when it is JSON): an end of input inside a value, or
+// anything else its parser refuses.
+func notJSON(b []byte, line int) *esError {
+	if json.Valid(b) {
+		return nil
+	}
+	var v any
+	err := json.NewDecoder(bytes.NewReader(b)).Decode(&v)
+	typ, causeType := "x_content_parse_exception", "json_parse_exception"
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		typ, causeType = "x_content_e_o_f_exception", "json_e_o_f_exception"
+	}
+	reason := fmt.Sprintf("Malformed action/metadata line [%d]: %v", line, err)
+	return &esError{Status: http.StatusBadRequest, Type: typ, Reason: reason, CausedBy: cause(causeType, reason)}
 }
 
 // tokenName names the first JSON token of b like Jackson does in ES errors.
@@ -178,6 +200,10 @@ func (n *Node) handleBulk(w http.ResponseWriter, r *http.Request) {
 		routing:      first(q["routing"]),
 		requireAlias: first(q["require_alias"]) == "true",
 	}
+	if e := validateBulk(items, defaults); e != nil {
+		writeError(w, r, e)
+		return
+	}
 	faults := n.faults.get()
 	results := make([]any, len(items))
 	touched := map[*index]bool{}
@@ -253,8 +279,11 @@ func (n *Node) bulkOne(it *bulkItem, d bulkDefaults, faults Faults, forced bool)
 		return fail(err), ix
 	}
 	body := writeResponse(ix, res, forced)
+	if res.result == "noop" {
+		// Unlike the update API, a bulk item reports a noop with the
+		// shards of the index.
+		body["_shards"] = ix.shards()
+	}
 	body["status"] = res.status
 	return bulkResult{body: body}, ix
 }
-
-var _ = fmt.Sprint

@@ -162,7 +162,9 @@ func bulkShapes(t *testing.T) []shape {
 				`{"index":{"_index":"{docs}","_id":"13"}}`, `{"b":1}`,
 				`{"index":{"_index":"{docs}","_id":"14"}}`, `{"l":"99999999999999999999"}`,
 				`{"index":{"_index":"{docs}","_id":"15"}}`, `{"d":true}`,
-				`{"index":{"_index":"{docs}","_id":"16"}}`, `{"l":"12"}`)),
+				`{"index":{"_index":"{docs}","_id":"16"}}`, `{"l":"12"}`,
+				`{"index":{"_index":"{docs}","_id":"17"}}`, `{"l":9223372036854775807}`,
+				`{"index":{"_index":"{docs}","_id":"18"}}`, `{"l":9223372036854775808}`)),
 			getDoc("docs", "6"),
 		}},
 		{name: "bulk-bad-ids", from: "error case: empty _id and an _id over 512 bytes on bulk items", steps: []step{
@@ -190,6 +192,23 @@ func bulkShapes(t *testing.T) []shape {
 		}},
 		{name: "bulk-malformed-action-line", from: "error case: an action line that is not JSON", steps: []step{
 			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"1"}}`, `{"v":1}`, `not json`, `{"v":2}`)),
+			req("HEAD", "/{docs}", ""),
+		}},
+		{name: "bulk-truncated-action-line", from: "error case: an action line cut short", steps: []step{
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"1"}}`, `{"v":1}`, `{"index":`, `{"v":2}`)),
+		}},
+		{name: "bulk-validation-errors", from: "error case: actions the bulk request validation refuses as a whole", steps: []step{
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"index":{"_index":"{docs}","_id":"1","version_type":"external"}}`, `{"v":1}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"create":{"_index":"{docs}","_id":"1","version":3,"version_type":"external"}}`, `{"v":1}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"update":{"_index":"{docs}","_id":"1","version":3}}`, `{"doc":{"v":1}}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"delete":{"_index":"{docs}"}}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"index":{"_id":"1"}}`, `{"v":1}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"update":{"_index":"{docs}","_id":"1"}}`, `{}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"update":{"_index":"{docs}","_id":"1"}}`, `{"upsert":{"v":1}}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"index":{"_index":"{docs}","_id":"1","version":3}}`, `{"v":1}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"index":{"_index":"{docs}","_id":"1","if_seq_no":3}}`, `{"v":1}`)),
+			req("POST", "/_bulk", ndjson(`{"index":{"_index":"{docs}","_id":"ok"}}`, `{"v":1}`, `{"index":{"_index":"{docs}","_id":"1","version":3,"version_type":"foo"}}`, `{"v":1}`)),
+			req("POST", "/_bulk", ndjson(`{"delete":{"_index":"{docs}"}}`, `{"update":{"_index":"{docs}"}}`, `{"doc":{}}`)),
 			req("HEAD", "/{docs}", ""),
 		}},
 		{name: "bulk-unknown-action", from: "error case: an action that is not index, create, update or delete", steps: []step{

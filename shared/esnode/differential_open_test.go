@@ -4,7 +4,5 @@ package esnode_test
 // differences are logged rather than failing the test, and a shape listed
 // here that matches fails it, so that the list only shrinks.
 var openDifferences = map[string]bool{
-	"bulk-bad-ids": true, "bulk-bad-index-names": true, "bulk-detect-noop-false": true,
-	"bulk-malformed-action-line": true, "doc-bad-ids": true, "pgsync-dynamic-index": true,
-	"sink-pipeline": true, "sink-pipeline-missing": true,
+	"doc-bad-ids": true, "pgsync-dynamic-index": true, "sink-pipeline": true, "sink-pipeline-missing": true,
 }

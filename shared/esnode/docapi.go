@@ -14,7 +14,9 @@ func (n *Node) execute(indexName string, op *writeOp, requireAlias bool) (*index
 	if err := validateID(op.id); err != nil {
 		return nil, writeResult{}, err
 	}
-	if err := validateIndexName(indexName); err != nil {
+	// A delete only looks the index up, so a name no index can have is
+	// just not found.
+	if err := validateIndexName(indexName); err != nil && op.action != "delete" {
 		return nil, writeResult{}, err
 	}
 	if requireAlias {

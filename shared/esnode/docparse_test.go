@@ -34,7 +34,7 @@ func TestDocumentParsingErrors(t *testing.T) {
 	for _, tc := range []struct{ doc, want string }{
 		{`{"l":"x"}`, parsing + " < illegal_argument_exception"},
 		{`{"l":"99999999999999999999"}`, parsing + " < illegal_argument_exception"},
-		{`{"l":9223372036854775808}`, parsing + " < illegal_argument_exception"},
+		{`{"l":9223372036854775808}`, parsing + " < x_content_parse_exception < input_coercion_exception"},
 		{`{"l":true}`, parsing + " < x_content_parse_exception < json_parse_exception"},
 		{`{"f":"x"}`, parsing + " < number_format_exception"},
 		{`{"f":{"x":1}}`, parsing + " < illegal_argument_exception"},

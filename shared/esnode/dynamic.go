@@ -228,6 +228,12 @@ func (m *mapper) checkNumber(f *field, path string, v any, integer bool) *esErro
 	case err != nil:
 		return m.parseFailure(path, f.Type, preview(v), cause("number_format_exception", fmt.Sprintf("For input string: %q", s)))
 	case integer && f.Type == "long" && longOutOfRange(s, n):
+		if _, isNumber := v.(json.Number); isNumber {
+			// A JSON number too big for a long fails in the JSON parser.
+			reason := fmt.Sprintf("Numeric value (%s) out of range of long", s)
+			return m.parseFailure(path, f.Type, preview(v), &esError{Type: "x_content_parse_exception", Reason: reason,
+				CausedBy: cause("input_coercion_exception", reason)})
+		}
 		return m.parseFailure(path, f.Type, preview(v), cause("illegal_argument_exception", fmt.Sprintf("Value [%s] is out of range for a long", s)))
 	}
 	// Fractional values are truncated into integer fields (coerce: true).

@@ -35,7 +35,7 @@ var bulkSeeds = []string{
 }
 
 // FuzzBulkBody feeds arbitrary bodies to the bulk parser and to the whole
-// bulk API. The parser must either return items or an Elasticsearch error
+// bulk API. The parser and the request validation must either return items or an Elasticsearch error
 // with a 4xx status, a type and a reason that say what was wrong; the API
 // must answer every body with JSON: a 200 listing exactly one result per
 // parsed item, each with a status, or the parser's error.
@@ -45,6 +45,9 @@ func FuzzBulkBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		items, perr := parseBulk(body)
+		if perr == nil {
+			perr = validateBulk(items, bulkDefaults{index: "default-index"})
+		}
 		if perr != nil {
 			if perr.Status < 400 || perr.Status >= 500 || perr.Type == "" || perr.Reason == "" {
 				t.Fatalf("parse error does not name the problem: %+v", perr)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -46,41 +47,66 @@ type updateBody struct {
 }
 
 // validateOp rejects option combinations ES rejects before touching the
-// index (action_request_validation_exception).
+// index: an unknown version type (illegal_argument_exception), then every
+// other problem at once (action_request_validation_exception).
 func validateOp(op *writeOp) *esError {
-	invalid := func(msg string) *esError {
-		return newError(http.StatusBadRequest, "action_request_validation_exception", "Validation Failed: 1: "+msg+";")
+	if e := versionTypeError(op); e != nil {
+		return e
 	}
+	if msgs := opProblems(op); len(msgs) > 0 {
+		return validationFailed(msgs)
+	}
+	return nil
+}
+
+func versionTypeError(op *writeOp) *esError {
 	switch op.versionType {
 	case "", "internal", "external", "external_gte":
-	default:
-		return errIllegalArgument("No version type match [%s]", op.versionType)
+		return nil
 	}
+	return errIllegalArgument("No version type match [%s]", op.versionType)
+}
+
+// opProblems lists what is wrong with op's versioning options, in the words
+// of Elasticsearch's request validation.
+func opProblems(op *writeOp) []string {
+	var msgs []string
 	external := op.versionType == "external" || op.versionType == "external_gte"
 	if op.action == "update" {
 		if external {
-			return invalid("version type [" + op.versionType + "] is not supported by the update API")
+			msgs = append(msgs, "version type ["+op.versionType+"] is not supported by the update API")
 		}
 		if op.version != nil {
-			return invalid("internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead")
+			msgs = append(msgs, "internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead")
 		}
 	}
 	if external && op.version == nil {
-		return invalid("an external version must be given")
+		msgs = append(msgs, "an external version must be given")
 	}
 	if !external && op.version != nil && op.action != "update" {
-		return invalid("internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead")
+		msgs = append(msgs, "internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead")
 	}
 	if (op.ifSeqNo == nil) != (op.ifPrimaryTerm == nil) {
-		return invalid("ifSeqNo is set, but primary term is [0]")
+		msgs = append(msgs, "ifSeqNo is set, but primary term is [0]")
 	}
 	if op.ifSeqNo != nil && external {
-		return invalid("compare and write operations can not use versioning")
+		msgs = append(msgs, "compare and write operations can not use versioning")
 	}
 	if op.action == "create" && external {
-		return invalid("create operations only support internal versioning. use index instead")
+		msgs = append(msgs, "create operations only support internal versioning. use index instead")
 	}
-	return nil
+	return msgs
+}
+
+// validationFailed numbers problems the way Elasticsearch's validation
+// exception does: "Validation Failed: 1: a;2: b;".
+func validationFailed(msgs []string) *esError {
+	var b strings.Builder
+	b.WriteString("Validation Failed: ")
+	for i, m := range msgs {
+		fmt.Fprintf(&b, "%d: %s;", i+1, m)
+	}
+	return newError(http.StatusBadRequest, "action_request_validation_exception", b.String())
 }
 
 // apply performs op on the index. The caller holds ix.mu for writing.
