@@ -173,8 +173,10 @@ func TestBulkMalformedRequests(t *testing.T) {
 
 func TestBulkPathIndexRoutingAndRefresh(t *testing.T) {
 	_, c := newNode(t, esnode.Options{})
+	status, _ := call(t, c, "PUT", "/_ingest/pipeline/kept", `{"processors":[]}`)
+	wantStatus(t, "put pipeline", status, 200, nil)
 	status, res := read(t)(c.Bulk(strings.NewReader(ndjson(`{"index":{"_id":"1"}}`, `{"a":1}`)),
-		c.Bulk.WithIndex("p"), c.Bulk.WithRouting("r1"), c.Bulk.WithPipeline("ignored"), c.Bulk.WithRefresh("true"),
+		c.Bulk.WithIndex("p"), c.Bulk.WithRouting("r1"), c.Bulk.WithPipeline("kept"), c.Bulk.WithRefresh("true"),
 		c.Bulk.WithContext(t.Context())))
 	wantStatus(t, "bulk", status, 200, res)
 	if get(res, "items.0.index._index") != "p" || get(res, "items.0.index.forced_refresh") != true {

@@ -112,13 +112,17 @@ func (n *Node) writeDoc(w http.ResponseWriter, r *http.Request, op *writeOp) {
 		writeError(w, r, err)
 		return
 	}
+	if e := n.checkPipeline(op.action, first(q["pipeline"])); e != nil {
+		writeError(w, r, e)
+		return
+	}
 	if op.action != "delete" {
 		b, ok := n.readBody(w, r)
 		if !ok {
 			return
 		}
 		if len(strings.TrimSpace(string(b))) == 0 {
-			writeError(w, r, newError(http.StatusBadRequest, "action_request_validation_exception", "Validation Failed: 1: source is missing;"))
+			writeError(w, r, newError(http.StatusBadRequest, "parse_exception", "request body is required"))
 			return
 		}
 		op.body = b

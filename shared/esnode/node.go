@@ -36,6 +36,8 @@ type Node struct {
 	faults  faultState
 	stats   counters
 	scrolls scrollStore
+	// pipelines are the ingest pipelines (stored, never run).
+	pipelines pipelineStore
 	// blackholeSeq numbers blackhole writes so _seq_no grows like a shard's.
 	blackholeSeq atomic.Int64
 	// now is the clock, replaceable so refresh timing can be tested.
@@ -110,6 +112,10 @@ func (n *Node) routes() {
 	h("POST /_security/api_key", n.handleCreateAPIKey)
 	h("PUT /_security/api_key", n.handleCreateAPIKey)
 	h("GET /_security/_authenticate", n.handleAuthenticate)
+	h("PUT /_ingest/pipeline/{id}", n.handlePutPipeline)
+	h("GET /_ingest/pipeline", n.handleGetPipeline)
+	h("GET /_ingest/pipeline/{id}", n.handleGetPipeline)
+	h("DELETE /_ingest/pipeline/{id}", n.handleDeletePipeline)
 	h("/", n.handleNoRoute)
 	// GET patterns also match HEAD; the GET handlers answer HEAD without a body.
 }

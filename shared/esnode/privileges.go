@@ -72,6 +72,9 @@ const securityActions = "cluster:admin/xpack/security/*"
 var clusterPrivileges = []privilege{
 	{name: "none"},
 	{name: "monitor", patterns: []string{"cluster:monitor/*"}},
+	{name: "read_pipeline", patterns: []string{actionGetPipeline}},
+	{name: "manage_ingest_pipelines", patterns: []string{"cluster:admin/ingest/pipeline/*"}},
+	{name: "manage_pipeline", patterns: []string{"cluster:admin/ingest/pipeline/*"}},
 	// manage_own_api_key limits keys to their owner in ES; every key here is
 	// owned by the node's one user, so it grants what manage_api_key does.
 	{name: "manage_own_api_key", patterns: []string{"cluster:admin/xpack/security/api_key/*"}},
