@@ -156,8 +156,13 @@ func dynamicField(v any) *field {
 		}
 		return &field{Type: "long"}
 	case string:
-		if looksLikeDate(val) {
+		if isoDate.MatchString(val) && looksLikeDate(val) {
 			return &field{Type: "date"}
+		}
+		if looksLikeDate(val) {
+			// Matched by the second of dynamic_date_formats, which the
+			// mapping then names (with epoch_millis, as ES adds it).
+			return &field{Type: "date", Params: map[string]any{"format": slashDateFormat, "locale": ""}}
 		}
 	}
 	return &field{
@@ -320,6 +325,10 @@ var (
 	// the epoch, a fraction allowed.
 	epochMillis = regexp.MustCompile(`^-?\d{1,19}(\.\d+)?$`)
 )
+
+// slashDateFormat is the format a field dynamically mapped from a
+// yyyy/MM/dd value gets.
+const slashDateFormat = "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis"
 
 func looksLikeDate(s string) bool {
 	if len(s) < 10 || len(s) > 40 {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,7 +53,9 @@ func validateID(id string) *esError {
 		return errIllegalArgument("if _id is specified it must not be empty")
 	}
 	if len(id) > maxIDBytes {
-		return errIllegalArgument("id [%s] is too long, must be no longer than %d bytes but was: %d", id, maxIDBytes, len(id))
+		// Part of the request's validation (a bulk request checks it for
+		// every action before running any).
+		return validationFailed([]string{fmt.Sprintf("id [%s] is too long, must be no longer than %d bytes but was: %d", id, maxIDBytes, len(id))})
 	}
 	return nil
 }
