@@ -54,6 +54,10 @@ func TestRequestPrivileges(t *testing.T) {
 		{"GET", "/_cluster/health", "", []string{"monitor"}, nil, true, 200, "cluster:monitor/health", "monitor,manage,all"},
 		{"GET", "/_cat/indices", "", []string{"monitor"}, nil, true, 200, "cluster:monitor/state", "monitor,manage,all"},
 		{"GET", "/", "", []string{"monitor"}, nil, true, 200, "cluster:monitor/main", "monitor,manage,all"},
+		{"PUT", "/_ingest/pipeline/p", `{"processors":[]}`, []string{"manage_pipeline"}, []string{"monitor"}, true, 200,
+			"cluster:admin/ingest/pipeline/put", "manage_ingest_pipelines,manage_pipeline,manage,all"},
+		{"GET", "/_ingest/pipeline", "", []string{"read_pipeline"}, []string{"monitor"}, true, 200,
+			"cluster:admin/ingest/pipeline/get", "read_pipeline,manage_ingest_pipelines,manage_pipeline,manage,all"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path+" "+strings.Join(tc.deny, "+"), func(t *testing.T) {
