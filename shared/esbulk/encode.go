@@ -142,8 +142,14 @@ func appendMeta(dst []byte, a *Action) []byte {
 // invalidType is the ItemError.Type of actions rejected before sending.
 const invalidType = "invalid_action"
 
+// maxIDBytes is the longest _id Elasticsearch and OpenSearch accept.
+const maxIDBytes = 512
+
 // check rejects an action that cannot be written as a bulk item, before it
 // is sent: a malformed item would fail the whole request, not just itself.
+// An _id over 512 bytes and a versioned update are such items: the servers
+// refuse the whole bulk request (400 action_request_validation_exception,
+// illegal_argument_exception) rather than the one item.
 func check(a *Action) *ItemError {
 	reason := ""
 	switch {
@@ -153,6 +159,10 @@ func check(a *Action) *ItemError {
 		reason = "no index"
 	case a.ID == "" && (a.Op == OpUpdate || a.Op == OpDelete):
 		reason = a.Op.String() + " needs a document id"
+	case len(a.ID) > maxIDBytes:
+		reason = "id is " + strconv.Itoa(len(a.ID)) + " bytes, longer than " + strconv.Itoa(maxIDBytes)
+	case a.Op == OpUpdate && a.VersionType != "":
+		reason = "update does not take a version"
 	case a.Op != OpDelete && len(bytes.TrimSpace(a.Body)) == 0:
 		reason = a.Op.String() + " needs a body"
 	case a.VersionType != "" && a.VersionType != "external" && a.VersionType != "external_gte":

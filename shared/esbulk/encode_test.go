@@ -94,6 +94,9 @@ func TestCheck(t *testing.T) {
 		{"delete without id", Action{Op: OpDelete, Index: "i"}, "needs a document id"},
 		{"create without body", Action{Op: OpCreate, Index: "i", ID: "x", Body: []byte("  ")}, "needs a body"},
 		{"bad version type", Action{Op: OpIndex, Index: "i", ID: "x", VersionType: "internal", Body: []byte(`{}`)}, "version type"},
+		{"512-byte id", Action{Op: OpIndex, Index: "i", ID: strings.Repeat("i", 512), Body: []byte(`{}`)}, ""},
+		{"513-byte id", Action{Op: OpIndex, Index: "i", ID: strings.Repeat("i", 513), Body: []byte(`{}`)}, "513 bytes"},
+		{"versioned update", Action{Op: OpUpdate, Index: "i", ID: "x", Version: 3, VersionType: "external", Body: []byte(`{}`)}, "version"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -145,6 +145,9 @@ func TestWriteOutcomes(t *testing.T) {
 		{esbulk.Action{Op: esbulk.OpDelete, Index: ix, ID: "doomed"}, 200, "deleted", "", false},
 		{esbulk.Action{Op: esbulk.OpDelete, Index: ix, ID: "never-was"}, 404, "not_found", "", false},
 		{esbulk.Action{Op: esbulk.OpIndex, Index: ix, ID: "bad-type", Body: []byte(`{"n":"not a number"}`)}, 400, "", "document_parsing_exception", false},
+		// An id over 512 bytes would make the servers refuse the whole
+		// request; it is refused before sending and the rest is written.
+		{esbulk.Action{Op: esbulk.OpIndex, Index: ix, ID: strings.Repeat("i", 513), Body: []byte(`{"n":7}`)}, 0, "", "invalid_action", false},
 		{esbulk.Action{Op: esbulk.OpCreate, Index: ix, ID: "existing", Body: []byte(`{"n":8}`)}, 409, "", "version_conflict_engine_exception", false},
 		{esbulk.Action{Op: esbulk.OpUpdate, Index: ix, ID: "missing", Body: []byte(`{"doc":{"n":9}}`)}, 404, "", "document_missing_exception", false},
 		{esbulk.Action{Op: esbulk.OpIndex, Index: ix, ID: "old", Version: 1, VersionType: "external", Body: []byte(`{"n":10}`)}, 201, "created", "", false},
@@ -183,7 +186,7 @@ func TestWriteOutcomes(t *testing.T) {
 			t.Errorf("action %d: %d attempts, want %d (permanent failures are not retried)", i, o.Attempts, want)
 		}
 	}
-	if rep.Created != 3 || rep.Updated != 1 || rep.Noop != 1 || rep.Deleted != 1 || rep.NotFound != 1 || rep.Failed != 5 {
+	if rep.Created != 3 || rep.Updated != 1 || rep.Noop != 1 || rep.Deleted != 1 || rep.NotFound != 1 || rep.Failed != 6 {
 		t.Errorf("counts = created %d updated %d noop %d deleted %d not_found %d failed %d",
 			rep.Created, rep.Updated, rep.Noop, rep.Deleted, rep.NotFound, rep.Failed)
 	}
