@@ -11,27 +11,33 @@ import (
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // A write block (403 cluster_block_exception) may lift: the items are
 // retried until the budget runs out, and the error is ErrIncomplete, not
 // ErrForbidden.
 func TestWriteBlockRetried(t *testing.T) {
-	srv, c := node(t, esnode.Options{})
-	srv.Node.SetWriteBlock("blocked", true)
-	w := writer(t, c, esbulk.Config{RetryMax: 3})
-	rep, err := w.Write(t.Context(), docs("blocked", 4, 50))
-	if !errors.Is(err, esbulk.ErrIncomplete) || errors.Is(err, esbulk.ErrForbidden) {
-		t.Fatalf("err = %v, want ErrIncomplete and not ErrForbidden", err)
-	}
-	for i, o := range rep.Outcomes {
-		if o.Err == nil || o.Err.Type != "cluster_block_exception" || !o.Err.Retriable || o.Err.Forbidden() || o.Attempts != 4 {
-			t.Errorf("outcome %d = %+v (err %+v), want a retriable cluster block after 4 attempts", i, o, o.Err)
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		index := e.Index("blocked")
+		e.CreateIndex(t, index, "")
+		e.SetWriteBlock(t, index, true)
+		w := writer(t, c, esbulk.Config{RetryMax: 3})
+		rep, err := w.Write(t.Context(), docs(index, 4, 50))
+		if !errors.Is(err, esbulk.ErrIncomplete) || errors.Is(err, esbulk.ErrForbidden) {
+			t.Fatalf("err = %v, want ErrIncomplete and not ErrForbidden", err)
 		}
-	}
-	if got := len(rep.Unresolved()); got != 4 {
-		t.Errorf("unresolved = %d, want 4", got)
-	}
+		for i, o := range rep.Outcomes {
+			if o.Err == nil || o.Err.Type != "cluster_block_exception" || o.Err.Status != http.StatusForbidden ||
+				!o.Err.Retriable || o.Err.Forbidden() || o.Attempts != 4 {
+				t.Errorf("outcome %d = %+v (err %+v), want a retriable 403 cluster block after 4 attempts", i, o, o.Err)
+			}
+		}
+		if got := len(rep.Unresolved()); got != 4 {
+			t.Errorf("unresolved = %d, want 4", got)
+		}
+	})
 }
 
 // liftOnRetry is a slog handler that lifts the write block when the writer
@@ -52,29 +58,36 @@ func (h liftOnRetry) Handle(ctx context.Context, r slog.Record) error {
 func (h liftOnRetry) Enabled(context.Context, slog.Level) bool { return true }
 
 func TestWriteBlockLifted(t *testing.T) {
-	srv, c := node(t, esnode.Options{})
-	srv.Node.SetWriteBlock("flood", true)
-	var once bool
-	w, err := esbulk.New(esbulk.Config{Client: c.tr, RetryMax: 5, BackoffInitial: 1, BackoffMax: 2,
-		Logger: slog.New(liftOnRetry{Handler: slog.DiscardHandler, lift: func() {
-			if !once {
-				once = true
-				srv.Node.SetWriteBlock("flood", false)
-			}
-		}})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := w.Write(t.Context(), docs("flood", 6, 50))
-	if err != nil {
-		t.Fatalf("Write: %v", err)
-	}
-	if rep.Created != 6 || rep.Retries != 6 || srv.Node.Stats().WriteBlocked == 0 {
-		t.Errorf("report %+v, node %+v: want 6 created after one retry of each", rep, srv.Node.Stats())
-	}
-	if got := count(t, c, "flood"); got != 6 {
-		t.Errorf("count = %d, want 6", got)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		index := e.Index("flood")
+		e.CreateIndex(t, index, "")
+		e.SetWriteBlock(t, index, true)
+		var once bool
+		w, err := esbulk.New(esbulk.Config{Client: c.tr, RetryMax: 5, BackoffInitial: 1, BackoffMax: 2,
+			Logger: slog.New(liftOnRetry{Handler: slog.DiscardHandler, lift: func() {
+				if !once {
+					once = true
+					e.SetWriteBlock(t, index, false)
+				}
+			}})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := w.Write(t.Context(), docs(index, 6, 50))
+		if err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+		if rep.Created != 6 || rep.Retries != 6 || rep.Requests != 2 {
+			t.Errorf("report %+v: want 6 created after one retry of each, in 2 requests", rep)
+		}
+		if e.Node != nil && e.Node.Node.Stats().WriteBlocked != 6 {
+			t.Errorf("esnode refused %d writes, want 6", e.Node.Node.Stats().WriteBlocked)
+		}
+		if got := c.Count(t, index); got != 6 {
+			t.Errorf("count = %d, want 6", got)
+		}
+	})
 }
 
 func apiKey(id, key string) string { return base64.StdEncoding.EncodeToString([]byte(id + ":" + key)) }
@@ -83,7 +96,9 @@ func apiKey(id, key string) string { return base64.StdEncoding.EncodeToString([]
 // no retry (the same key gets the same answer), and Write fails with
 // ErrForbidden so the caller does not take the items for bad documents.
 // Wrong credentials (401 for the whole request) are the same kind.
-func TestWriteForbidden(t *testing.T) {
+// TestWriteForbiddenOnEsnode needs API keys with role descriptors: the real
+// test servers run without security.
+func TestWriteForbiddenOnEsnode(t *testing.T) {
 	keys := []esnode.APIKey{
 		{ID: "admin", Key: "admin-secret"},
 		{ID: "reader", Key: "reader-secret", RoleDescriptors: map[string]esnode.RoleDescriptor{
@@ -118,22 +133,25 @@ func TestWriteForbidden(t *testing.T) {
 	}
 }
 
-// ES_COMPRESS=true: the writer's bodies go out gzipped and the node stores
-// every document.
+// ES_COMPRESS=true: the writer's bodies go out gzipped and the server
+// stores every document.
 func TestWriteCompressed(t *testing.T) {
-	srv, c := node(t, esnode.Options{}, config.Elasticsearch{Compress: true})
-	w := writer(t, c, esbulk.Config{MaxDocs: 20})
-	rep, err := w.Write(t.Context(), docs("gz", 100, 300))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Created != 100 || rep.Requests != 5 {
-		t.Errorf("report %+v, want 100 created in 5 requests", rep)
-	}
-	if got := count(t, c, "gz"); got != 100 {
-		t.Errorf("count = %d, want 100", got)
-	}
-	if got := srv.Node.Stats().BulkItems; got != 100 {
-		t.Errorf("node answered %d bulk items, want 100", got)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e, config.Elasticsearch{Compress: true})
+		w := writer(t, c, esbulk.Config{MaxDocs: 20})
+		index := e.Index("gz")
+		rep, err := w.Write(t.Context(), docs(index, 100, 300))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Created != 100 || rep.Requests != 5 {
+			t.Errorf("report %+v, want 100 created in 5 requests", rep)
+		}
+		if got := c.Count(t, index); got != 100 {
+			t.Errorf("count = %d, want 100", got)
+		}
+		if e.Node != nil && e.Node.Node.Stats().BulkItems != 100 {
+			t.Errorf("esnode answered %d bulk items, want 100", e.Node.Node.Stats().BulkItems)
+		}
+	})
 }

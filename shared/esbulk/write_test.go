@@ -2,6 +2,7 @@ package esbulk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,33 +10,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
-// conn is how a test reaches a node: the transport the functions build
-// (esclient.New: one attempt per request) for the writer, and a
-// go-elasticsearch client for reading back what was stored.
+// conn is how a test reaches an engine: the transport the functions build
+// (esclient.New: one attempt per request) for the writer, and the engine
+// itself (its API and read helpers) for reading back what was stored.
 type conn struct {
-	*elasticsearch.Client
+	*targettest.Engine
 	tr *esclient.Transport
 }
 
-// node starts an esnode and returns it with a conn to it; cfg's non-zero
-// fields (credentials, compression) are used for the writer's transport.
-func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esnode.Server, conn) {
+// connect returns a conn to e; cfg's non-zero fields (credentials,
+// compression) are used for the writer's transport.
+func connect(t *testing.T, e *targettest.Engine, cfg ...config.Elasticsearch) conn {
 	t.Helper()
-	srv := esnodetest.Start(t, opts)
-	var ec config.Elasticsearch
-	if len(cfg) > 0 {
-		ec = cfg[0]
+	env := config.FromMap(e.Env())
+	ec := config.LoadElasticsearch(env)
+	if err := env.Err(); err != nil {
+		t.Fatal(err)
 	}
-	ec.URLs, ec.RequestTimeout = []string{srv.URL}, 10*time.Second
+	if len(cfg) > 0 {
+		ec.APIKey, ec.Compress = cfg[0].APIKey, cfg[0].Compress
+	}
+	ec.RequestTimeout = 10 * time.Second
 	tr, err := esclient.New(ec)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +48,27 @@ func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esno
 	// Cleanups run last-in first-out: idle connections close before the
 	// node shuts down.
 	t.Cleanup(tr.CloseIdleConnections)
-	return srv, conn{Client: esnodetest.Client(t, srv), tr: tr}
+	return conn{Engine: e, tr: tr}
+}
+
+// node starts an esnode with opts, for the tests that need what only the
+// esnode has (fault injection, a small http.max_content_length, API keys),
+// and returns it with a conn to it.
+func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esnode.Server, conn) {
+	t.Helper()
+	srv := esnodetest.Start(t, opts)
+	e := &targettest.Engine{Name: "esnode", URL: srv.URL, Distribution: targettest.Elasticsearch,
+		Version: srv.Node.Options().Version, Node: srv, API: esapi.New(esnodetest.Client(t, srv).Transport)}
+	return srv, connect(t, e, cfg...)
+}
+
+// bulkRequests is the number of bulk requests the esnode served; -1 on a
+// real server, which is shared with other tests and cannot say.
+func bulkRequests(c conn) int64 {
+	if c.Node == nil {
+		return -1
+	}
+	return c.Node.Node.Stats().BulkRequests
 }
 
 // writer returns a Writer with short backoffs so retry tests run fast;
@@ -77,12 +102,6 @@ func docs(index string, n, size int) []esbulk.Action {
 	return out
 }
 
-func count(t *testing.T, c conn, index string) int {
-	t.Helper()
-	esnodetest.Refresh(t, c.Client, index)
-	return esnodetest.Count(t, c.Client, index)
-}
-
 func TestWriteSplitsRequests(t *testing.T) {
 	tests := []struct {
 		name         string
@@ -97,31 +116,42 @@ func TestWriteSplitsRequests(t *testing.T) {
 		{"by bytes", 30, 100, esbulk.Config{MaxBytes: 1000}, 5},
 		{"parallel", 40, 100, esbulk.Config{MaxDocs: 5, Concurrency: 4}, 8},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, c := node(t, esnode.Options{})
-			w := writer(t, c, tt.cfg)
-			rep, err := w.Write(t.Context(), docs("split", tt.n, tt.size))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := srv.Node.Stats().BulkRequests; got != int64(tt.wantRequests) || rep.Requests != tt.wantRequests {
-				t.Errorf("node saw %d bulk requests, report says %d, want %d", got, rep.Requests, tt.wantRequests)
-			}
-			if rep.Created != tt.n || rep.Failed != 0 || rep.Retries != 0 {
-				t.Errorf("report = created %d failed %d retries %d", rep.Created, rep.Failed, rep.Retries)
-			}
-			if got := count(t, c, "split"); got != tt.n {
-				t.Errorf("index holds %d documents, want %d", got, tt.n)
-			}
-		})
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				index := e.Index(fmt.Sprintf("split-%d", i))
+				before := bulkRequests(c)
+				w := writer(t, c, tt.cfg)
+				rep, err := w.Write(t.Context(), docs(index, tt.n, tt.size))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Requests != tt.wantRequests {
+					t.Errorf("report says %d bulk requests, want %d", rep.Requests, tt.wantRequests)
+				}
+				// The esnode counts what it served, which checks the report.
+				if got := bulkRequests(c) - before; before >= 0 && got != int64(tt.wantRequests) {
+					t.Errorf("node saw %d bulk requests, want %d", got, tt.wantRequests)
+				}
+				if rep.Created != tt.n || rep.Failed != 0 || rep.Retries != 0 {
+					t.Errorf("report = created %d failed %d retries %d", rep.Created, rep.Failed, rep.Retries)
+				}
+				if got := c.Count(t, index); got != tt.n {
+					t.Errorf("index holds %d documents, want %d", got, tt.n)
+				}
+			})
+		}
+	})
 }
 
 func TestWriteOutcomes(t *testing.T) {
-	_, c := node(t, esnode.Options{})
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) { testWriteOutcomes(t, connect(t, e)) })
+}
+
+func testWriteOutcomes(t *testing.T, c conn) {
 	w := writer(t, c, esbulk.Config{})
-	const ix = "outcomes"
+	ix := c.Index("outcomes")
 	seed := []esbulk.Action{
 		{Op: esbulk.OpIndex, Index: ix, ID: "existing", Body: []byte(`{"n":1}`)},
 		{Op: esbulk.OpIndex, Index: ix, ID: "same", Body: []byte(`{"n":2}`)},
@@ -144,7 +174,7 @@ func TestWriteOutcomes(t *testing.T) {
 		{esbulk.Action{Op: esbulk.OpUpdate, Index: ix, ID: "upserted", Body: []byte(`{"doc":{"n":6},"doc_as_upsert":true}`)}, 201, "created", "", false},
 		{esbulk.Action{Op: esbulk.OpDelete, Index: ix, ID: "doomed"}, 200, "deleted", "", false},
 		{esbulk.Action{Op: esbulk.OpDelete, Index: ix, ID: "never-was"}, 404, "not_found", "", false},
-		{esbulk.Action{Op: esbulk.OpIndex, Index: ix, ID: "bad-type", Body: []byte(`{"n":"not a number"}`)}, 400, "", "document_parsing_exception", false},
+		{esbulk.Action{Op: esbulk.OpIndex, Index: ix, ID: "bad-type", Body: []byte(`{"n":"not a number"}`)}, 400, "", c.MappingErrorType(), false},
 		// An id over 512 bytes would make the servers refuse the whole
 		// request; it is refused before sending and the rest is written.
 		{esbulk.Action{Op: esbulk.OpIndex, Index: ix, ID: strings.Repeat("i", 513), Body: []byte(`{"n":7}`)}, 0, "", "invalid_action", false},
@@ -193,12 +223,12 @@ func TestWriteOutcomes(t *testing.T) {
 	if rep.Retries != 0 || rep.Requests != 1 {
 		t.Errorf("requests %d retries %d, want 1 and 0", rep.Requests, rep.Retries)
 	}
-	if got := esnodetest.Source(t, c.Client, ix, "existing"); got["n"] != 5.0 {
+	if got := c.Source(t, ix, "existing"); got["n"] != 5.0 {
 		t.Errorf("existing = %v, want n=5", got)
 	}
 }
 
-func TestWriteRetriesTransientFailures(t *testing.T) {
+func TestWriteRetriesTransientFailuresOnEsnode(t *testing.T) {
 	tests := []struct {
 		name   string
 		faults esnode.Faults
@@ -238,7 +268,7 @@ func TestWriteRetriesTransientFailures(t *testing.T) {
 				t.Errorf("attempts add up to %d re-sends, report says %d", retried, rep.Retries)
 			}
 			srv.Node.SetFaults(esnode.Faults{})
-			if got := count(t, c, "faulty"); got != n {
+			if got := c.Count(t, "faulty"); got != n {
 				t.Errorf("index holds %d documents, want %d", got, n)
 			}
 			if st := w.Stats(); st.Retries != int64(rep.Retries) || st.Created != n || st.Writes != 1 {
@@ -248,7 +278,7 @@ func TestWriteRetriesTransientFailures(t *testing.T) {
 	}
 }
 
-func TestWriteRetryBudgetExhausted(t *testing.T) {
+func TestWriteRetryBudgetExhaustedOnEsnode(t *testing.T) {
 	tests := []struct {
 		name     string
 		faults   esnode.Faults
@@ -284,7 +314,7 @@ func TestWriteRetryBudgetExhausted(t *testing.T) {
 	}
 }
 
-func TestWriteRespectsDeadline(t *testing.T) {
+func TestWriteRespectsDeadlineOnEsnode(t *testing.T) {
 	srv, c := node(t, esnode.Options{Faults: esnode.Faults{Latency: 2 * time.Second}})
 	w := writer(t, c, esbulk.Config{DeadlineMargin: 100 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(t.Context(), 600*time.Millisecond)
@@ -309,31 +339,39 @@ func TestWriteRespectsDeadline(t *testing.T) {
 }
 
 func TestWriteDeadlineAlreadyInsideMargin(t *testing.T) {
-	srv, c := node(t, esnode.Options{})
-	w := writer(t, c, esbulk.Config{DeadlineMargin: time.Second})
-	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
-	defer cancel()
-	rep, err := w.Write(ctx, docs("margin", 3, 50))
-	if !errors.Is(err, esbulk.ErrIncomplete) || rep.Requests != 0 {
-		t.Fatalf("err = %v, requests %d; want ErrIncomplete without sending", err, rep.Requests)
-	}
-	if got := srv.Node.Stats().BulkRequests; got != 0 {
-		t.Errorf("node saw %d bulk requests", got)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		w := writer(t, c, esbulk.Config{DeadlineMargin: time.Second})
+		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+		defer cancel()
+		index := e.Index("margin")
+		rep, err := w.Write(ctx, docs(index, 3, 50))
+		if !errors.Is(err, esbulk.ErrIncomplete) || rep.Requests != 0 {
+			t.Fatalf("err = %v, requests %d; want ErrIncomplete without sending", err, rep.Requests)
+		}
+		// Nothing was sent: the write would have created the index.
+		if got := bulkRequests(c); got > 0 || e.Exists(t, index) {
+			t.Errorf("the write reached the server (esnode bulk requests %d)", got)
+		}
+	})
 }
 
-func TestWriteCancelled(t *testing.T) {
-	t.Run("before the write", func(t *testing.T) {
-		srv, c := node(t, esnode.Options{})
+func TestWriteCancelledBeforeTheWrite(t *testing.T) {
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
 		w := writer(t, c, esbulk.Config{})
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		rep, err := w.Write(ctx, docs("cancelled", 5, 50))
+		index := e.Index("cancelled")
+		rep, err := w.Write(ctx, docs(index, 5, 50))
 		if !errors.Is(err, esbulk.ErrIncomplete) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want ErrIncomplete and context.Canceled", err)
 		}
-		if len(rep.Unresolved()) != 5 || srv.Node.Stats().BulkRequests != 0 {
-			t.Errorf("unresolved %v, node requests %d", rep.Unresolved(), srv.Node.Stats().BulkRequests)
+		if len(rep.Unresolved()) != 5 || rep.Requests != 0 {
+			t.Errorf("unresolved %v, requests %d", rep.Unresolved(), rep.Requests)
+		}
+		if got := bulkRequests(c); got > 0 || e.Exists(t, index) {
+			t.Errorf("the write reached the server (esnode bulk requests %d)", got)
 		}
 		for _, o := range rep.Outcomes {
 			if o.Err == nil || o.Err.Type != "cancelled" {
@@ -341,42 +379,45 @@ func TestWriteCancelled(t *testing.T) {
 			}
 		}
 	})
-	t.Run("during a request", func(t *testing.T) {
-		// The node holds the request for the latency without watching the
-		// client: it has to let go by itself before the test's cleanup
-		// can shut it down, hence 2s, much longer than Write may take to
-		// notice the cancellation.
-		const latency = 2 * time.Second
-		srv, c := node(t, esnode.Options{Faults: esnode.Faults{Latency: latency}})
-		w := writer(t, c, esbulk.Config{})
-		ctx, cancel := context.WithCancel(t.Context())
-		type result struct {
-			rep esbulk.Report
-			err error
+}
+
+// TestWriteCancelledDuringARequestOnEsnode holds the request with the
+// esnode's latency fault so that the cancellation arrives mid-request.
+func TestWriteCancelledDuringARequestOnEsnode(t *testing.T) {
+	// The node holds the request for the latency without watching the
+	// client: it has to let go by itself before the test's cleanup
+	// can shut it down, hence 2s, much longer than Write may take to
+	// notice the cancellation.
+	const latency = 2 * time.Second
+	srv, c := node(t, esnode.Options{Faults: esnode.Faults{Latency: latency}})
+	w := writer(t, c, esbulk.Config{})
+	ctx, cancel := context.WithCancel(t.Context())
+	type result struct {
+		rep esbulk.Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := w.Write(ctx, docs("cancelled", 5, 50))
+		done <- result{rep, err}
+	}()
+	waitFor(t, func() bool { return srv.Node.Stats().Delayed > 0 })
+	cancel()
+	cancelled := time.Now()
+	select {
+	case r := <-done:
+		if !errors.Is(r.err, esbulk.ErrIncomplete) || !errors.Is(r.err, context.Canceled) {
+			t.Errorf("err = %v", r.err)
 		}
-		done := make(chan result, 1)
-		go func() {
-			rep, err := w.Write(ctx, docs("cancelled", 5, 50))
-			done <- result{rep, err}
-		}()
-		waitFor(t, func() bool { return srv.Node.Stats().Delayed > 0 })
-		cancel()
-		cancelled := time.Now()
-		select {
-		case r := <-done:
-			if !errors.Is(r.err, esbulk.ErrIncomplete) || !errors.Is(r.err, context.Canceled) {
-				t.Errorf("err = %v", r.err)
-			}
-			if len(r.rep.Unresolved()) != 5 {
-				t.Errorf("unresolved = %v", r.rep.Unresolved())
-			}
-			if took := time.Since(cancelled); took > latency/2 {
-				t.Errorf("Write took %s to notice the cancellation", took)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("Write did not return after the cancellation")
+		if len(r.rep.Unresolved()) != 5 {
+			t.Errorf("unresolved = %v", r.rep.Unresolved())
 		}
-	})
+		if took := time.Since(cancelled); took > latency/2 {
+			t.Errorf("Write took %s to notice the cancellation", took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Write did not return after the cancellation")
+	}
 }
 
 // waitFor polls cond until it holds, for at most 5 seconds: the node's
@@ -396,21 +437,33 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 func TestWriteOversizedAction(t *testing.T) {
-	srv, c := node(t, esnode.Options{})
-	w := writer(t, c, esbulk.Config{MaxBytes: 1024})
-	actions := docs("big", 5, 100)
-	actions[2].Body = fmt.Appendf(nil, `{"pad":"%s"}`, strings.Repeat("y", 10_000))
-	rep, err := w.Write(t.Context(), actions)
-	if err != nil || rep.Created != 5 {
-		t.Fatalf("err %v, created %d", err, rep.Created)
-	}
-	// [0 1] [2 alone] [3 4]
-	if got := srv.Node.Stats().BulkRequests; got != 3 {
-		t.Errorf("node saw %d bulk requests, want 3", got)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		w := writer(t, c, esbulk.Config{MaxBytes: 1024})
+		index := e.Index("big")
+		actions := docs(index, 5, 100)
+		actions[2].Body = fmt.Appendf(nil, `{"pad":"%s"}`, strings.Repeat("y", 10_000))
+		before := bulkRequests(c)
+		rep, err := w.Write(t.Context(), actions)
+		if err != nil || rep.Created != 5 {
+			t.Fatalf("err %v, created %d", err, rep.Created)
+		}
+		// [0 1] [2 alone] [3 4]
+		if rep.Requests != 3 {
+			t.Errorf("%d bulk requests, want 3", rep.Requests)
+		}
+		if got := bulkRequests(c) - before; before >= 0 && got != 3 {
+			t.Errorf("node saw %d bulk requests, want 3", got)
+		}
+		if n := c.Count(t, index); n != 5 {
+			t.Errorf("index holds %d documents, want 5", n)
+		}
+	})
 }
 
-func TestWriteTooLarge(t *testing.T) {
+// TestWriteTooLargeOnEsnode needs a node with a small http.max_content_length
+// (4 KiB): the real test servers accept 16 MB.
+func TestWriteTooLargeOnEsnode(t *testing.T) {
 	tests := []struct {
 		name         string
 		actions      []esbulk.Action
@@ -444,7 +497,7 @@ func TestWriteTooLarge(t *testing.T) {
 					t.Errorf("outcome %d = %+v, err %+v; want a permanent 413", i, o, o.Err)
 				}
 			}
-			if got := count(t, c, "large"); got != tt.wantCreated {
+			if got := c.Count(t, "large"); got != tt.wantCreated {
 				t.Errorf("index holds %d documents, want %d", got, tt.wantCreated)
 			}
 		})
@@ -452,22 +505,41 @@ func TestWriteTooLarge(t *testing.T) {
 }
 
 func TestWriteRefresh(t *testing.T) {
-	_, c := node(t, esnode.Options{RefreshInterval: -1})
-	w := writer(t, c, esbulk.Config{Refresh: "true"})
-	if _, err := w.Write(t.Context(), docs("fresh", 3, 50)); err != nil {
-		t.Fatal(err)
-	}
-	// No explicit refresh: the bulk request's refresh=true made them visible.
-	if got := esnodetest.Count(t, c.Client, "fresh"); got != 3 {
-		t.Errorf("count = %d, want 3 visible without a refresh", got)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		index := e.Index("fresh")
+		// No periodic refresh: only the bulk request's refresh=true can make
+		// the documents searchable.
+		e.CreateIndex(t, index, `{"settings":{"index.refresh_interval":"-1"}}`)
+		w := writer(t, c, esbulk.Config{Refresh: "true"})
+		if _, err := w.Write(t.Context(), docs(index, 3, 50)); err != nil {
+			t.Fatal(err)
+		}
+		// Count without refreshing first (e.Count would refresh).
+		res, err := e.API.Count(e.API.Count.WithIndex(index), e.API.Count.WithContext(t.Context()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out struct {
+			Count int `json:"count"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.IsError() {
+			t.Fatalf("count: %s, %v", res.Status(), err)
+		}
+		if out.Count != 3 {
+			t.Errorf("count = %d, want 3 visible without a refresh", out.Count)
+		}
+	})
 }
 
 func TestWriteEmpty(t *testing.T) {
-	srv, c := node(t, esnode.Options{})
-	w := writer(t, c, esbulk.Config{})
-	rep, err := w.Write(t.Context(), nil)
-	if err != nil || rep.Requests != 0 || len(rep.Outcomes) != 0 || srv.Node.Stats().BulkRequests != 0 {
-		t.Errorf("empty write: %v, %+v", err, rep)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		c := connect(t, e)
+		w := writer(t, c, esbulk.Config{})
+		rep, err := w.Write(t.Context(), nil)
+		if err != nil || rep.Requests != 0 || len(rep.Outcomes) != 0 || bulkRequests(c) > 0 {
+			t.Errorf("empty write: %v, %+v, esnode bulk requests %d", err, rep, bulkRequests(c))
+		}
+	})
 }
