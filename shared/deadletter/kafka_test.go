@@ -12,11 +12,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 const dlqTopic = "dlq"
 
-// startKafka starts a kfake broker on 127.0.0.1 with the dead-letter topic.
+// startKafka starts a kfake broker on 127.0.0.1 with the dead-letter topic,
+// for the tests that need what only kfake is set up for here (SASL).
 func startKafka(t *testing.T, opts ...kfake.Opt) string {
 	t.Helper()
 	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.Ports(0), kfake.SeedTopics(1, dlqTopic)}, opts...)...)
@@ -29,9 +31,9 @@ func startKafka(t *testing.T, opts ...kfake.Opt) string {
 
 // readMessages reads n messages from partition 0 of topic through kafka-go,
 // failing the test if they do not arrive within 10 seconds.
-func readMessages(t *testing.T, addr, topic string, n int, dialer *kafka.Dialer) []kafka.Message {
+func readMessages(t *testing.T, brokers []string, topic string, n int, dialer *kafka.Dialer) []kafka.Message {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond, Dialer: dialer})
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: 0, MaxWait: 50 * time.Millisecond, Dialer: dialer})
 	t.Cleanup(func() { r.Close() })
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -66,8 +68,12 @@ func sampleLetters() []Letter {
 }
 
 func TestKafkaPublishKeepsRecord(t *testing.T) {
-	addr := startKafka(t)
-	p, err := Open(t.Context(), "kafka://"+addr+"/"+dlqTopic)
+	targettest.Kafkas(t, testKafkaPublishKeepsRecord)
+}
+
+func testKafkaPublishKeepsRecord(t *testing.T, k *targettest.Kafka) {
+	topic := k.Topic(t, dlqTopic, 1)
+	p, err := Open(t.Context(), "kafka://"+strings.Join(k.Brokers, ",")+"/"+topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +82,7 @@ func TestKafkaPublishKeepsRecord(t *testing.T) {
 	if err := p.Publish(t.Context(), letters); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
-	msgs := readMessages(t, addr, dlqTopic, len(letters), nil)
+	msgs := readMessages(t, k.Brokers, topic, len(letters), nil)
 	for i, m := range msgs {
 		want := letters[i]
 		if string(m.Key) != string(want.Record.Key) || (m.Key == nil) != (want.Record.Key == nil) {
@@ -98,7 +104,9 @@ func TestKafkaPublishKeepsRecord(t *testing.T) {
 	}
 }
 
-func TestKafkaPublishSASL(t *testing.T) {
+// TestKafkaPublishSASLOnKfake needs a broker with SASL users: the real test
+// broker has none.
+func TestKafkaPublishSASLOnKfake(t *testing.T) {
 	tests := []struct {
 		name, method, mechanism string
 	}{
@@ -171,20 +179,21 @@ func TestKafkaPublishUnreachable(t *testing.T) {
 }
 
 func TestKafkaPublishAfterClose(t *testing.T) {
-	addr := startKafka(t)
-	p, err := Open(t.Context(), "kafka://"+addr+"/"+dlqTopic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Publish(t.Context(), sampleLetters()); !errors.Is(err, ErrClosed) {
-		t.Errorf("Publish after Close = %v, want ErrClosed", err)
-	}
-	if err := p.Close(); err != nil {
-		t.Errorf("second Close = %v", err)
-	}
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		p, err := Open(t.Context(), "kafka://"+k.Addr()+"/"+k.Topic(t, dlqTopic, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Publish(t.Context(), sampleLetters()); !errors.Is(err, ErrClosed) {
+			t.Errorf("Publish after Close = %v, want ErrClosed", err)
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("second Close = %v", err)
+		}
+	})
 }
 
 func TestOpenRejects(t *testing.T) {
