@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
 
 // TestEngineReads: the read helpers see what was written, on every engine,
@@ -59,6 +62,20 @@ func TestEngineReads(t *testing.T) {
 			t.Errorf("Count after the block = %d, want 3", n)
 		}
 	})
+}
+
+// TestEsnodeEngine: an esnode with options of its own (here basic auth) is
+// read through the same helpers.
+func TestEsnodeEngine(t *testing.T) {
+	s := esnodetest.Start(t, esnode.Options{Username: "elastic", Password: "pw-for-the-test"})
+	e := Esnode(t, s)
+	if e.Real() || e.Env()["ES_URL"] != s.URL {
+		t.Fatalf("engine %+v", e)
+	}
+	e.CreateIndex(t, "authed", "")
+	if !e.Exists(t, "authed") || e.Count(t, "authed") != 0 {
+		t.Error("the helpers do not reach the node with its credentials")
+	}
 }
 
 func TestMappingErrorType(t *testing.T) {

@@ -208,6 +208,16 @@ func startEsnode(t *testing.T) *Engine {
 		Node: s, API: esapi.New(tr), Transport: tr}
 }
 
+// Esnode is the Engine of an esnode a test started itself with options of
+// its own (faults, auth, TLS), for the tests that run only there: the read
+// helpers then work on it too. Its API uses the credentials and CA of the
+// node's options, like esnodetest.Client; Env gives only ES_URL.
+func Esnode(t testing.TB, s *esnode.Server) *Engine {
+	t.Helper()
+	return &Engine{Name: "esnode", URL: s.URL, Distribution: Elasticsearch, Version: s.Node.Options().Version,
+		Node: s, API: esapi.New(esnodetest.Client(t, s).Transport)}
+}
+
 // probes caches, per URL, what the first test learnt of a real server, so
 // that one that is down fails every test at once with the same message.
 var probes sync.Map // url -> *probe
