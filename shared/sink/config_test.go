@@ -1,21 +1,18 @@
 package sink
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/elastic/go-elasticsearch/v8"
-
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 func TestLoadSinkDefaults(t *testing.T) {
@@ -277,8 +274,8 @@ func TestLoadSinkFieldOptionProblems(t *testing.T) {
 }
 
 // TestOpenFieldOptions runs the document options end to end: settings as
-// environment variables, Open, Handle on an MSK payload, esnode over HTTP
-// and dead letters on a kfake topic. Each batch is delivered twice; the
+// environment variables, Open, Handle on an MSK payload, each engine over
+// HTTP and dead letters on a Kafka topic. Each batch is delivered twice; the
 // second delivery must change nothing (field ids are upserts).
 func TestOpenFieldOptions(t *testing.T) {
 	tests := []struct {
@@ -321,69 +318,66 @@ func TestOpenFieldOptions(t *testing.T) {
 			letters: map[int64]string{1: "csv_column_count", 3: "value_not_csv"},
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			srv, es := node(t, esnode.Options{})
-			kafkaAddr := startKafka(t)
-			tc.env[EnvSinkIndex] = "orders"
-			tc.env[EnvDLQTarget] = "kafka://" + kafkaAddr + "/" + dlqTopic
-			h := openSink(t, srv, tc.env, nil)
-			recs := records("orders", 0, len(tc.values), func(i int) string { return tc.values[i] })
-			payload := awsEvent(t, recs)
+	targettest.Stacks(t, func(t *testing.T, s *targettest.Stack) {
+		e, k := s.ES, s.Kafka
+		for i, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				index := e.Index("orders-" + strconv.Itoa(i))
+				dl := lettersAt(t, k, dlqTopic+"-"+strconv.Itoa(i))
+				env := map[string]string{EnvSinkIndex: index, EnvDLQTarget: dl.target()}
+				for name, v := range tc.env {
+					env[name] = v
+				}
+				h := openSinkOn(t, e, env, nil)
+				recs := records("orders", 0, len(tc.values), func(i int) string { return tc.values[i] })
+				payload := awsEvent(t, recs)
 
-			first := tally{Received: len(recs), Indexed: len(tc.ids), Created: len(tc.ids), DeadLettered: len(tc.letters), BulkRequests: 1}
-			res, err := h.Handle(t.Context(), payload)
-			if err != nil || counts(res) != first {
-				t.Fatalf("first delivery: %+v, %v; want %+v", counts(res), err, first)
-			}
-			for i, id := range tc.ids {
-				want := wantSource(recs[i])
-				body := want["msg_body"].(map[string]any)
-				body["value"] = tc.value[i]
-				if tc.noKey {
-					delete(body, "key")
+				first := tally{Received: len(recs), Indexed: len(tc.ids), Created: len(tc.ids), DeadLettered: len(tc.letters), BulkRequests: 1}
+				res, err := h.Handle(t.Context(), payload)
+				if err != nil || counts(res) != first {
+					t.Fatalf("first delivery: %+v, %v; want %+v", counts(res), err, first)
 				}
-				if got := esnodetest.Source(t, es, "orders", id); !reflect.DeepEqual(got, want) {
-					t.Errorf("record %d (id %q): _source\n got %v\nwant %v", i, id, got, want)
+				for i, id := range tc.ids {
+					want := wantSource(recs[i])
+					body := want["msg_body"].(map[string]any)
+					body["value"] = tc.value[i]
+					if tc.noKey {
+						delete(body, "key")
+					}
+					if got := e.Source(t, index, id); !reflect.DeepEqual(got, want) {
+						t.Errorf("record %d (id %q): _source\n got %v\nwant %v", i, id, got, want)
+					}
+					if r := storedRouting(t, e, index, id); r != tc.routing[i] {
+						t.Errorf("record %d: _routing %q, want %q", i, r, tc.routing[i])
+					}
 				}
-				if r := storedRouting(t, es, id); r != tc.routing[i] {
-					t.Errorf("record %d: _routing %q, want %q", i, r, tc.routing[i])
+				for _, l := range dl.read(t, len(tc.letters)) {
+					if want := tc.letters[l.Record.Offset]; l.Error.Type != want || want == "" {
+						t.Errorf("letter for offset %d has type %q, want %q", l.Record.Offset, l.Error.Type, want)
+					}
 				}
-			}
-			for _, l := range readLetters(t, kafkaAddr, len(tc.letters)) {
-				if want := tc.letters[l.Record.Offset]; l.Error.Type != want || want == "" {
-					t.Errorf("letter for offset %d has type %q, want %q", l.Record.Offset, l.Error.Type, want)
-				}
-			}
 
-			// Re-delivery: the same documents again, found unchanged.
-			res, err = h.Handle(t.Context(), payload)
-			again := first
-			again.Created, again.Noop = 0, len(tc.ids)
-			if err != nil || counts(res) != again {
-				t.Fatalf("second delivery: %+v, %v; want %+v", counts(res), err, again)
-			}
-			esnodetest.Refresh(t, es, "orders")
-			if n := esnodetest.Count(t, es, "orders"); n != len(tc.ids) {
-				t.Errorf("%d documents, want %d", n, len(tc.ids))
-			}
-		})
-	}
+				// Re-delivery: the same documents again, found unchanged.
+				res, err = h.Handle(t.Context(), payload)
+				again := first
+				again.Created, again.Noop = 0, len(tc.ids)
+				if err != nil || counts(res) != again {
+					t.Fatalf("second delivery: %+v, %v; want %+v", counts(res), err, again)
+				}
+				if n := e.Count(t, index); n != len(tc.ids) {
+					t.Errorf("%d documents, want %d", n, len(tc.ids))
+				}
+			})
+		}
+	})
 }
 
-// storedRouting is the _routing the node stored for a document of orders.
-func storedRouting(t *testing.T, es *elasticsearch.Client, id string) string {
+// storedRouting is the _routing the engine stored for a document.
+func storedRouting(t *testing.T, e *targettest.Engine, index, id string) string {
 	t.Helper()
-	res, err := es.Get("orders", id, es.Get.WithContext(t.Context()))
-	if err != nil {
-		t.Fatal(err)
+	h := e.Get(t, index, id)
+	if h == nil {
+		t.Fatalf("no document %s/%s", index, id)
 	}
-	defer res.Body.Close()
-	var out struct {
-		Routing string `json:"_routing"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.IsError() {
-		t.Fatalf("get orders/%s: %s %v", id, res.Status(), err)
-	}
-	return out.Routing
+	return h.Routing
 }

@@ -13,12 +13,13 @@ import (
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
-// TestHandleRetriesTransientFaults injects per-item 429s, request 503s and
+// TestHandleRetriesTransientFaultsOnEsnode injects per-item 429s, request 503s and
 // connection resets: every record must end up indexed, exactly once, with
 // the retries counted.
-func TestHandleRetriesTransientFaults(t *testing.T) {
+func TestHandleRetriesTransientFaultsOnEsnode(t *testing.T) {
 	tests := []struct {
 		name   string
 		faults esnode.Faults
@@ -59,10 +60,10 @@ func TestHandleRetriesTransientFaults(t *testing.T) {
 	}
 }
 
-// TestHandleRetryBudgetExhausted answers every item 429: once RETRY_MAX is
+// TestHandleRetryBudgetExhaustedOnEsnode answers every item 429: once RETRY_MAX is
 // spent the records are unconfirmed, which is an error unless Lambda's
 // partial batch response can hand them back.
-func TestHandleRetryBudgetExhausted(t *testing.T) {
+func TestHandleRetryBudgetExhaustedOnEsnode(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -103,12 +104,12 @@ func TestHandleRetryBudgetExhausted(t *testing.T) {
 	}
 }
 
-// TestHandleRespectsDeadline gives every request more latency than the
+// TestHandleRespectsDeadlineOnEsnode gives every request more latency than the
 // invocation has: Handle must give up and return an error before the
 // context's deadline, keeping DEADLINE_MARGIN free. The latency is only
 // twice the deadline because esnode finishes a delayed request before it
 // can close, and cleanup waits for that.
-func TestHandleRespectsDeadline(t *testing.T) {
+func TestHandleRespectsDeadlineOnEsnode(t *testing.T) {
 	srv, _ := node(t, esnode.Options{Faults: esnode.Faults{Latency: 3 * time.Second}})
 	h := openSink(t, srv, map[string]string{EnvSinkIndex: "orders", config.EnvDeadlineMargin: "300ms"}, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
@@ -133,16 +134,18 @@ func TestHandleRespectsDeadline(t *testing.T) {
 // TestHandleRecordsUsesTheSamePath covers the entry point of the
 // self-hosted consumer and replay: already decoded records.
 func TestHandleRecordsUsesTheSamePath(t *testing.T) {
-	srv, es := node(t, esnode.Options{})
-	h := openSink(t, srv, map[string]string{EnvSinkIndex: "replayed"}, nil)
-	recs := records("orders", 40, 5, func(i int) string { return "r" + strconv.Itoa(i) })
-	res, err := h.HandleRecords(t.Context(), recs)
-	if err != nil || res.Created != 5 {
-		t.Fatalf("HandleRecords: %+v, %v", counts(res), err)
-	}
-	for _, r := range []kafkaevent.Record{recs[0], recs[4]} {
-		if got := esnodetest.Source(t, es, "replayed", offsetID(r)); !reflect.DeepEqual(got, wantSource(r)) {
-			t.Errorf("%s: %v", offsetID(r), got)
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		index := e.Index("replayed")
+		h := openSinkOn(t, e, map[string]string{EnvSinkIndex: index}, nil)
+		recs := records("orders", 40, 5, func(i int) string { return "r" + strconv.Itoa(i) })
+		res, err := h.HandleRecords(t.Context(), recs)
+		if err != nil || res.Created != 5 {
+			t.Fatalf("HandleRecords: %+v, %v", counts(res), err)
 		}
-	}
+		for _, r := range []kafkaevent.Record{recs[0], recs[4]} {
+			if got := e.Source(t, index, offsetID(r)); !reflect.DeepEqual(got, wantSource(r)) {
+				t.Errorf("%s: %v", offsetID(r), got)
+			}
+		}
+	})
 }

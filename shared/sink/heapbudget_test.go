@@ -9,14 +9,14 @@ import (
 // for it (decoded records, document bodies, request and answer buffers).
 const heapBudget = 3.0
 
-// TestSixMBEventHeapBudget handles a 6 MB MSK event (Lambda's payload
+// TestSixMBEventHeapBudgetOnEsnode handles a 6 MB MSK event (Lambda's payload
 // limit) into a blackhole esnode in another process and asserts the hard
 // upper bound of the peak heap: the payload plus every byte one Handle
 // allocates with the collector off (nothing is freed, so the peak cannot
 // be higher). The allocation count does not depend on timing or on the
 // collector, so the figure is stable from run to run. The sampled peak
 // with the collector on is logged for comparison; it can only be lower.
-func TestSixMBEventHeapBudget(t *testing.T) {
+func TestSixMBEventHeapBudgetOnEsnode(t *testing.T) {
 	payload := sixMBEvent(t)
 	h := openSink(t, externalNode(t), map[string]string{EnvSinkIndex: "orders"}, nil)
 	// The first invocation also sets up connections and fills the bulk

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -23,30 +24,49 @@ import (
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // The helpers below run the sink the way a deployment does: settings as
 // environment variables, Open, Handle on the payload bytes, against an
-// esnode over HTTP and a kfake broker over the Kafka protocol.
+// Elasticsearch-API server over HTTP (the esnode or a real engine, see
+// targettest) and a Kafka broker over the Kafka protocol (kfake or a real
+// one).
 
-// node starts an esnode and returns it with a go-elasticsearch client.
+// node starts an esnode and returns it with a go-elasticsearch client, for
+// the tests that need what only the esnode has (fault injection, the
+// blackhole, auth and TLS options).
 func node(t *testing.T, opts esnode.Options) (*esnode.Server, *elasticsearch.Client) {
 	t.Helper()
 	s := esnodetest.Start(t, opts)
 	return s, esnodetest.Client(t, s)
 }
 
-// openSink loads env (ES_URL pointing at srv, fast retries unless env says
-// otherwise) and opens the handler; logs, when not nil, captures its log.
+// openSink opens the handler against the esnode srv (see openSinkEnv).
 func openSink(t testing.TB, srv *esnode.Server, env map[string]string, logs *bytes.Buffer) *Handler {
 	t.Helper()
+	return openSinkEnv(t, map[string]string{config.EnvESURL: srv.URL}, env, logs)
+}
+
+// openSinkOn opens the handler against the engine e, with the settings
+// e.Env gives (ES_URL, credentials, ES_DISTRIBUTION for OpenSearch).
+func openSinkOn(t testing.TB, e *targettest.Engine, env map[string]string, logs *bytes.Buffer) *Handler {
+	t.Helper()
+	return openSinkEnv(t, e.Env(), env, logs)
+}
+
+// openSinkEnv loads base and env (fast retries unless env says otherwise)
+// and opens the handler; logs, when not nil, captures its log.
+func openSinkEnv(t testing.TB, base, env map[string]string, logs *bytes.Buffer) *Handler {
+	t.Helper()
 	full := map[string]string{
-		config.EnvESURL:               srv.URL,
 		config.EnvRetryBackoffInitial: "1ms",
 		config.EnvRetryBackoffMax:     "5ms",
 	}
-	for k, v := range env {
-		full[k] = v
+	for _, m := range []map[string]string{base, env} {
+		for k, v := range m {
+			full[k] = v
+		}
 	}
 	cfg, err := LoadConfig(config.FromMap(full))
 	if err != nil {
@@ -66,21 +86,48 @@ func openSink(t testing.TB, srv *esnode.Server, env map[string]string, logs *byt
 
 const dlqTopic = "dlq"
 
-// startKafka starts a kfake broker with the dead-letter topic.
-func startKafka(t *testing.T) string {
+// letterTopic is a dead-letter topic: DLQ_TARGET for the sink, and where a
+// test reads what the sink wrote.
+type letterTopic struct {
+	brokers []string
+	topic   string
+}
+
+// target is the DLQ_TARGET naming the topic.
+func (d letterTopic) target() string {
+	return "kafka://" + strings.Join(d.brokers, ",") + "/" + d.topic
+}
+
+// startKafka starts a kfake broker with the dead-letter topic, for the
+// esnode-only tests.
+func startKafka(t *testing.T) letterTopic {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, dlqTopic))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return c.ListenAddrs()[0]
+	return letterTopic{brokers: c.ListenAddrs(), topic: dlqTopic}
 }
 
-// readLetters reads n dead letters from the start of the topic.
-func readLetters(t *testing.T, addr string, n int) []deadletter.Letter {
+// letters creates the dead-letter topic of one partition on k, private to
+// the test on a real broker.
+func letters(t *testing.T, k *targettest.Kafka) letterTopic {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: dlqTopic, Partition: 0, MaxWait: 50 * time.Millisecond})
+	return lettersAt(t, k, dlqTopic)
+}
+
+// lettersAt is letters with a topic called base, for a test with several
+// topics on one broker.
+func lettersAt(t *testing.T, k *targettest.Kafka, base string) letterTopic {
+	t.Helper()
+	return letterTopic{brokers: k.Brokers, topic: k.Topic(t, base, 1)}
+}
+
+// read reads n dead letters from the start of the topic.
+func (d letterTopic) read(t *testing.T, n int) []deadletter.Letter {
+	t.Helper()
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: d.brokers, Topic: d.topic, Partition: 0, MaxWait: 50 * time.Millisecond})
 	t.Cleanup(func() { r.Close() })
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -99,12 +146,12 @@ func readLetters(t *testing.T, addr string, n int) []deadletter.Letter {
 	return out
 }
 
-// topicEnd is the number of messages in the dead-letter topic.
-func topicEnd(t *testing.T, addr string) int64 {
+// end is the number of messages in the dead-letter topic.
+func (d letterTopic) end(t *testing.T) int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	conn, err := kafka.DialLeader(ctx, "tcp", addr, dlqTopic, 0)
+	conn, err := kafka.DialLeader(ctx, "tcp", d.brokers[0], d.topic, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // captureDefaultLog routes the default slog logger, which esclient warns on
@@ -65,11 +66,11 @@ func handleTwo(t *testing.T, srv *esnode.Server, env map[string]string, logs *by
 	return h.Handle(ctx, payload)
 }
 
-// TestOpenVerifiesTLS serves the esnode over TLS with a certificate from a
+// TestOpenVerifiesTLSOnEsnode serves the esnode over TLS with a certificate from a
 // CA of its own: the sink trusts it only through ES_CA_CERT, refuses it by
 // default with a certificate error, and skips verification only with
 // ES_TLS_SKIP_VERIFY, warning that it does.
-func TestOpenVerifiesTLS(t *testing.T) {
+func TestOpenVerifiesTLSOnEsnode(t *testing.T) {
 	srv := esnodetest.Start(t, esnode.Options{SelfSignedTLS: true, RefreshInterval: -1})
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := srv.WriteCACert(caFile); err != nil {
@@ -121,10 +122,10 @@ func TestOpenVerifiesTLS(t *testing.T) {
 	}
 }
 
-// TestOpenAuthenticates checks that ES_USERNAME/ES_PASSWORD and ES_API_KEY
+// TestOpenAuthenticatesOnEsnode checks that ES_USERNAME/ES_PASSWORD and ES_API_KEY
 // reach the node, and that wrong or missing credentials fail the batch so
 // the platform re-delivers it, rather than being counted as written.
-func TestOpenAuthenticates(t *testing.T) {
+func TestOpenAuthenticatesOnEsnode(t *testing.T) {
 	const user, password, keyID, key = "elastic", "auth-pw-s3cret", "key-1", "auth-key-s3cret"
 	srv := esnodetest.Start(t, esnode.Options{
 		Username: user, Password: password, APIKeys: []esnode.APIKey{{ID: keyID, Key: key}}, RefreshInterval: -1,
@@ -169,16 +170,16 @@ func TestOpenAuthenticates(t *testing.T) {
 	}
 }
 
-// TestHandleNeverLeaksAPIKeyOrDLQPassword extends
-// TestHandleNeverLeaksCredentials to the API key and to a dead-letter SASL
+// TestHandleNeverLeaksAPIKeyOrDLQPasswordOnEsnode extends
+// TestHandleNeverLeaksCredentialsOnEsnode to the API key and to a dead-letter SASL
 // password given as DLQ_PASSWORD rather than inside the target URL, with
 // the handler logging at debug level and the default logger captured too.
-func TestHandleNeverLeaksAPIKeyOrDLQPassword(t *testing.T) {
+func TestHandleNeverLeaksAPIKeyOrDLQPasswordOnEsnode(t *testing.T) {
 	const keyID, key, dlqPassword = "key-1", "api-key-s3cret", "dlq-env-pw-s3cret"
 	srv := esnodetest.Start(t, esnode.Options{APIKeys: []esnode.APIKey{{ID: keyID, Key: key}}})
-	admin := esnodetest.Client(t, srv)
+	admin := targettest.Esnode(t, srv)
 	conflictIndex(t, admin, "orders")
-	kafkaAddr := startKafka(t)
+	dl := startKafka(t)
 	goodKey := base64.StdEncoding.EncodeToString([]byte(keyID + ":" + key))
 	badKey := base64.StdEncoding.EncodeToString([]byte(keyID + ":" + key + "-wrong"))
 
@@ -189,7 +190,7 @@ func TestHandleNeverLeaksAPIKeyOrDLQPassword(t *testing.T) {
 	}{
 		{"api key, dead letters in an es index", map[string]string{config.EnvESAPIKey: goodKey, EnvDLQTarget: "es://dead-letters"}, nil},
 		{"dlq password from env refused by the broker", map[string]string{
-			config.EnvESAPIKey: goodKey, EnvDLQTarget: "kafka://" + kafkaAddr + "/" + dlqTopic,
+			config.EnvESAPIKey: goodKey, EnvDLQTarget: dl.target(),
 			EnvDLQSASLMechanism: "plain", EnvDLQUsername: "u", EnvDLQPassword: dlqPassword,
 		}, ErrDeadLetter},
 		{"wrong api key", map[string]string{config.EnvESAPIKey: badKey, EnvDLQTarget: "es://dead-letters"}, ErrUnconfirmed},
@@ -225,8 +226,7 @@ func TestHandleNeverLeaksAPIKeyOrDLQPassword(t *testing.T) {
 			out, _ := json.Marshal(res)
 			places["result"], places["log"], places["default log"], places["error"] = string(out), logs.String(), global.String(), errString(err)
 			if tc.wantErr == nil {
-				esnodetest.Refresh(t, admin, "dead-letters")
-				letters, _ := json.Marshal(esnodetest.SearchAll(t, admin, "dead-letters"))
+				letters, _ := json.Marshal(admin.SearchAll(t, "dead-letters"))
 				if res.DeadLettered != 1 || !bytes.Contains(letters, []byte(`"function"`)) {
 					t.Fatalf("dead letter not stored: %+v %s", res, letters)
 				}
@@ -243,16 +243,16 @@ func TestHandleNeverLeaksAPIKeyOrDLQPassword(t *testing.T) {
 	}
 }
 
-// TestHandleAuthFailureIsNotDeadLettered: credentials Elasticsearch refuses
+// TestHandleAuthFailureIsNotDeadLetteredOnEsnode: credentials Elasticsearch refuses
 // (expired, rotated, mistyped) say nothing about the records. Before this
 // test the whole-request 401 came back from the bulk writer as a permanent
 // failure of every item, so with a working dead-letter topic every batch was
 // dead-lettered and acknowledged, and the stream drained into the DLQ until
 // someone noticed. The batch must fail instead, so the platform re-delivers
 // it once the credentials are fixed.
-func TestHandleAuthFailureIsNotDeadLettered(t *testing.T) {
+func TestHandleAuthFailureIsNotDeadLetteredOnEsnode(t *testing.T) {
 	srv := esnodetest.Start(t, esnode.Options{Username: "elastic", Password: "right-pw", RefreshInterval: -1})
-	kafkaAddr := startKafka(t)
+	dl := startKafka(t)
 	for _, onFailure := range []string{OnFailureDLQ, OnFailureLog} {
 		t.Run(onFailure, func(t *testing.T) {
 			env := map[string]string{
@@ -260,7 +260,7 @@ func TestHandleAuthFailureIsNotDeadLettered(t *testing.T) {
 				EnvSinkIndex: "orders", EnvOnFailure: onFailure,
 			}
 			if onFailure == OnFailureDLQ {
-				env[EnvDLQTarget] = "kafka://" + kafkaAddr + "/" + dlqTopic
+				env[EnvDLQTarget] = dl.target()
 			}
 			h := openSink(t, srv, env, nil)
 			payload := awsEvent(t, records("orders", 0, 3, func(i int) string { return `{"n":1}` }))
@@ -274,7 +274,7 @@ func TestHandleAuthFailureIsNotDeadLettered(t *testing.T) {
 				res.Failures[0].Outcome != OutcomeFailed {
 				t.Fatalf("result %+v, want 3 failed records with status 401", res)
 			}
-			if n := topicEnd(t, kafkaAddr); n != 0 {
+			if n := dl.end(t); n != 0 {
 				t.Fatalf("%d records were dead-lettered for a credentials problem", n)
 			}
 		})

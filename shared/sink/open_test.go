@@ -7,9 +7,8 @@ import (
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // TestOpenIndexesEveryFixture sends every Kafka trigger fixture through
@@ -17,81 +16,75 @@ import (
 // connector's msg_body shape; then it sends the same payload again, which
 // must change nothing and be counted as noop.
 func TestOpenIndexesEveryFixture(t *testing.T) {
-	srv, es := node(t, esnode.Options{})
-	kafkaAddr := startKafka(t)
 	fixtures := []string{
 		"aws-msk.json", "aws-msk-bad-base64.json", "aws-selfmanaged.json",
 		"alibaba-connector.json", "alibaba-connector-bad-record.json",
 		"fc-cloudevents-json-value.json", "fc-cloudevents-object.json", "fc-cloudevents-string.json",
 		"fc-rawdata.json",
 	}
-	letters := 0
-	for i, name := range fixtures {
-		t.Run(name, func(t *testing.T) {
-			index := "fixture-" + strings.TrimSuffix(name, ".json")
-			h := openSink(t, srv, map[string]string{EnvSinkIndex: index, EnvDLQTarget: "kafka://" + kafkaAddr + "/" + dlqTopic}, nil)
-			payload := fixture(t, name)
-			batch, err := kafkaevent.Decode(payload, kafkaevent.FormatAuto)
-			if err != nil {
-				t.Fatalf("fixture %d does not decode: %v", i, err)
-			}
-
-			res, err := h.Handle(t.Context(), payload)
-			if err != nil {
-				t.Fatalf("Handle: %v", err)
-			}
-			want := tally{Received: batch.Len(), Indexed: len(batch.Records), Created: len(batch.Records), DeadLettered: len(batch.Failures), BulkRequests: 1}
-			if got := counts(res); got != want {
-				t.Errorf("first delivery: %+v, want %+v", got, want)
-			}
-			letters += len(batch.Failures)
-
-			esnodetest.Refresh(t, es, index)
-			hits := esnodetest.SearchAll(t, es, index)
-			got := map[string]map[string]any{}
-			for _, h := range hits {
-				got[h.ID] = h.Source
-			}
-			if len(got) != len(batch.Records) {
-				t.Errorf("%d documents, want %d", len(got), len(batch.Records))
-			}
-			for _, r := range batch.Records {
-				if src, ok := got[offsetID(r)]; !ok {
-					t.Errorf("no document %s", offsetID(r))
-				} else if w := wantSource(r); !reflect.DeepEqual(src, w) {
-					t.Errorf("document %s:\n got %v\nwant %v", offsetID(r), src, w)
+	targettest.Stacks(t, func(t *testing.T, s *targettest.Stack) {
+		e, dl := s.ES, letters(t, s.Kafka)
+		letters := 0
+		for i, name := range fixtures {
+			t.Run(name, func(t *testing.T) {
+				index := e.Index("fixture-" + strings.TrimSuffix(name, ".json"))
+				h := openSinkOn(t, e, map[string]string{EnvSinkIndex: index, EnvDLQTarget: dl.target()}, nil)
+				payload := fixture(t, name)
+				batch, err := kafkaevent.Decode(payload, kafkaevent.FormatAuto)
+				if err != nil {
+					t.Fatalf("fixture %d does not decode: %v", i, err)
 				}
-			}
 
-			res, err = h.Handle(t.Context(), payload)
-			if err != nil {
-				t.Fatalf("second Handle: %v", err)
-			}
-			want = tally{Received: batch.Len(), Indexed: len(batch.Records), Noop: len(batch.Records), DeadLettered: len(batch.Failures), BulkRequests: 1}
-			if got := counts(res); got != want {
-				t.Errorf("second delivery: %+v, want %+v", got, want)
-			}
-			esnodetest.Refresh(t, es, index)
-			if n := esnodetest.Count(t, es, index); n != len(batch.Records) {
-				t.Errorf("count after re-delivery = %d, want %d", n, len(batch.Records))
-			}
-		})
-	}
-	// Each undecodable element was dead-lettered once per delivery.
-	if got := topicEnd(t, kafkaAddr); got != int64(2*letters) || letters == 0 {
-		t.Errorf("dead-letter topic holds %d letters, want %d", got, 2*letters)
-	}
+				res, err := h.Handle(t.Context(), payload)
+				if err != nil {
+					t.Fatalf("Handle: %v", err)
+				}
+				want := tally{Received: batch.Len(), Indexed: len(batch.Records), Created: len(batch.Records), DeadLettered: len(batch.Failures), BulkRequests: 1}
+				if got := counts(res); got != want {
+					t.Errorf("first delivery: %+v, want %+v", got, want)
+				}
+				letters += len(batch.Failures)
+
+				got := map[string]map[string]any{}
+				for _, h := range e.SearchAll(t, index) {
+					got[h.ID] = h.Source
+				}
+				if len(got) != len(batch.Records) {
+					t.Errorf("%d documents, want %d", len(got), len(batch.Records))
+				}
+				for _, r := range batch.Records {
+					if src, ok := got[offsetID(r)]; !ok {
+						t.Errorf("no document %s", offsetID(r))
+					} else if w := wantSource(r); !reflect.DeepEqual(src, w) {
+						t.Errorf("document %s:\n got %v\nwant %v", offsetID(r), src, w)
+					}
+				}
+
+				res, err = h.Handle(t.Context(), payload)
+				if err != nil {
+					t.Fatalf("second Handle: %v", err)
+				}
+				want = tally{Received: batch.Len(), Indexed: len(batch.Records), Noop: len(batch.Records), DeadLettered: len(batch.Failures), BulkRequests: 1}
+				if got := counts(res); got != want {
+					t.Errorf("second delivery: %+v, want %+v", got, want)
+				}
+				if n := e.Count(t, index); n != len(batch.Records) {
+					t.Errorf("count after re-delivery = %d, want %d", n, len(batch.Records))
+				}
+			})
+		}
+		// Each undecodable element was dead-lettered once per delivery.
+		if got := dl.end(t); got != int64(2*letters) || letters == 0 {
+			t.Errorf("dead-letter topic holds %d letters, want %d", got, 2*letters)
+		}
+	})
 }
 
 // TestOpenConnectorDocuments pins the exact documents of the Alibaba
 // connector fixture, written out by hand, so that the shape does not merely
-// agree with the decoder's reading of the fixture.
+// agree with the decoder's reading of the fixture. The index template's
+// {topic} is filled from the record.
 func TestOpenConnectorDocuments(t *testing.T) {
-	srv, es := node(t, esnode.Options{})
-	h := openSink(t, srv, map[string]string{EnvSinkIndex: "orders-{topic}"}, nil)
-	if _, err := h.Handle(t.Context(), fixture(t, "alibaba-connector.json")); err != nil {
-		t.Fatalf("Handle: %v", err)
-	}
 	want := map[string]map[string]any{
 		"orders+0+15230": {"msg_body": map[string]any{"key": "order-10042", "offset": 15230.0, "overflowFlag": false, "partition": 0.0,
 			"timestamp": 1709633700123.0, "topic": "orders", "value": `{"orderId":10042,"status":"PAID","amount":129.90}`, "valueSize": 49.0}},
@@ -100,11 +93,17 @@ func TestOpenConnectorDocuments(t *testing.T) {
 		"orders+0+15232": {"msg_body": map[string]any{"key": "order-10044", "offset": 15232.0, "overflowFlag": true, "partition": 0.0,
 			"timestamp": 1709633702789.0, "topic": "orders", "valueSize": 9437184.0}},
 	}
-	for id, w := range want {
-		if got := esnodetest.Source(t, es, "orders-orders", id); !reflect.DeepEqual(got, w) {
-			t.Errorf("%s:\n got %v\nwant %v", id, got, w)
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		h := openSinkOn(t, e, map[string]string{EnvSinkIndex: e.Index("orders-{topic}")}, nil)
+		if _, err := h.Handle(t.Context(), fixture(t, "alibaba-connector.json")); err != nil {
+			t.Fatalf("Handle: %v", err)
 		}
-	}
+		for id, w := range want {
+			if got := e.Source(t, e.Index("orders-orders"), id); !reflect.DeepEqual(got, w) {
+				t.Errorf("%s:\n got %v\nwant %v", id, got, w)
+			}
+		}
+	})
 }
 
 // TestOpenRejectsWhatItCannotBuild checks that Open reports settings that

@@ -10,20 +10,21 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
-// TestHandleNeverLeaksCredentials runs the paths most likely to echo a
+// TestHandleNeverLeaksCredentialsOnEsnode runs the paths most likely to echo a
 // setting - records dead-lettered to an es:// index, a Kafka dead-letter
 // target that refuses the credentials, and Elasticsearch refusing a wrong
 // password - and looks for the secrets in the Result, the captured log, the
-// error and the stored dead letters.
-func TestHandleNeverLeaksCredentials(t *testing.T) {
+// error and the stored dead letters. It needs a node that checks a
+// password: the real test servers run without security.
+func TestHandleNeverLeaksCredentialsOnEsnode(t *testing.T) {
 	const esPassword, dlqPassword = "es-pw-s3cret", "dlq-pw-s3cret"
 	srv, _ := node(t, esnode.Options{Username: "elastic", Password: esPassword})
-	admin := esnodetest.Client(t, srv)
+	admin := targettest.Esnode(t, srv)
 	conflictIndex(t, admin, "orders")
-	kafkaAddr := startKafka(t)
+	dl := startKafka(t)
 
 	tests := []struct {
 		name    string
@@ -35,7 +36,7 @@ func TestHandleNeverLeaksCredentials(t *testing.T) {
 		}, false},
 		{"kafka target refusing sasl", map[string]string{
 			config.EnvESUsername: "elastic", config.EnvESPassword: esPassword,
-			EnvDLQTarget: "kafka://" + kafkaAddr + "/" + dlqTopic + "?sasl_mechanism=plain&username=u&password=" + dlqPassword,
+			EnvDLQTarget: dl.target() + "?sasl_mechanism=plain&username=u&password=" + dlqPassword,
 		}, true},
 		{"wrong elasticsearch password", map[string]string{
 			config.EnvESUsername: "elastic", config.EnvESPassword: esPassword + "-wrong", config.EnvRetryMax: "1",
@@ -61,8 +62,7 @@ func TestHandleNeverLeaksCredentials(t *testing.T) {
 			}
 			places := map[string]string{"result": string(out), "log": logs.String(), "error": errString(err)}
 			if !tc.wantErr {
-				esnodetest.Refresh(t, admin, "dead-letters")
-				letters, _ := json.Marshal(esnodetest.SearchAll(t, admin, "dead-letters"))
+				letters, _ := json.Marshal(admin.SearchAll(t, "dead-letters"))
 				if !bytes.Contains(letters, []byte(`msg_body.value.n`)) {
 					t.Errorf("the dead letter was not stored: %s", letters)
 				}
