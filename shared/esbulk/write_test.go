@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
-
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
@@ -57,9 +55,7 @@ func connect(t *testing.T, e *targettest.Engine, cfg ...config.Elasticsearch) co
 func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esnode.Server, conn) {
 	t.Helper()
 	srv := esnodetest.Start(t, opts)
-	e := &targettest.Engine{Name: "esnode", URL: srv.URL, Distribution: targettest.Elasticsearch,
-		Version: srv.Node.Options().Version, Node: srv, API: esapi.New(esnodetest.Client(t, srv).Transport)}
-	return srv, connect(t, e, cfg...)
+	return srv, connect(t, targettest.Esnode(t, srv), cfg...)
 }
 
 // bulkRequests is the number of bulk requests the esnode served; -1 on a
