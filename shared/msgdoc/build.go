@@ -177,6 +177,17 @@ func (bld *Builder) appendBody(dst []byte, r *kafkaevent.Record, op esbulk.Op) (
 	return append(dst, `,"doc_as_upsert":true}`...), nil
 }
 
+// upsertOp is the operation of offset and field ids: update +
+// doc_as_upsert, or index (the whole document) with a pipeline, since
+// Elasticsearch does not run ingest pipelines for doc_as_upsert (it accepts
+// the write and ignores the pipeline, even one that does not exist).
+func (bld *Builder) upsertOp() esbulk.Op {
+	if bld.o.Pipeline != "" {
+		return esbulk.OpIndex
+	}
+	return esbulk.OpUpdate
+}
+
 // action decides the operation, index, id, routing and versioning of r.
 func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Error) {
 	o := &bld.o
@@ -204,7 +215,7 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 	}
 	switch o.DocID {
 	case IDOffset:
-		a.Op = esbulk.OpUpdate
+		a.Op = bld.upsertOp()
 		a.ID = OffsetID(r.Topic, r.Partition, r.Offset)
 	case IDField:
 		// Like offset ids, field ids are written with update +
@@ -213,7 +224,7 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 		if a.ID, e = bld.fieldID(r); e != nil {
 			return esbulk.Action{}, "", e
 		}
-		a.Op = esbulk.OpUpdate
+		a.Op = bld.upsertOp()
 	case IDNone:
 		a.Op = esbulk.OpIndex
 	case IDKey:

@@ -85,6 +85,12 @@ func TestBuildGolden(t *testing.T) {
 			body: `{"doc":{"msg_body":{"key":"order-9","offset":1042,"overflowFlag":true,"partition":3,"timestamp":1709633700123,"topic":"orders","valueSize":9437184}},"doc_as_upsert":true}`},
 		{name: "headers", o: Options{IncludeHeaders: true}, r: withHeaders, op: esbulk.OpUpdate, id: "orders+3+1042",
 			body: `{"doc":{"msg_body":{"key":"k","offset":1042,"overflowFlag":false,"partition":3,"timestamp":1709633700123,"topic":"orders","value":"v","valueSize":1,"headers":[{"key":"trace","value":"4bf9"},{"key":"bin","value":"/w==","valueEncoding":"base64"},{"key":"none"}]}},"doc_as_upsert":true}`},
+		// Elasticsearch ignores a pipeline on update + doc_as_upsert: with one,
+		// offset and field ids write the whole document.
+		{name: "offset strategy with a pipeline", o: Options{Pipeline: "p1"}, r: rec("order-1", "hello"), op: esbulk.OpIndex, id: "orders+3+1042",
+			body: `{"msg_body":{"key":"order-1","offset":1042,"overflowFlag":false,"partition":3,"timestamp":1709633700123,"topic":"orders","value":"hello","valueSize":5}}`},
+		{name: "field strategy with a pipeline", o: Options{DocID: IDField, IDFields: []string{"/id"}, ValueFormat: ValueJSON, Pipeline: "p1"}, r: rec("order-1", `{"id":1}`), op: esbulk.OpIndex, id: "1",
+			body: `{"msg_body":{"key":"order-1","offset":1042,"overflowFlag":false,"partition":3,"timestamp":1709633700123,"topic":"orders","value":{"id":1},"valueSize":8}}`},
 		{name: "key strategy", o: Options{DocID: IDKey, Pipeline: "p1"}, r: rec("order-1", "hello"), op: esbulk.OpIndex, id: "order-1", version: 1042, vtype: "external",
 			body: `{"msg_body":{"key":"order-1","offset":1042,"overflowFlag":false,"partition":3,"timestamp":1709633700123,"topic":"orders","value":"hello","valueSize":5}}`},
 		{name: "key strategy delete", o: Options{DocID: IDKey, Routing: RoutingKey}, r: rec("order-1", null), op: esbulk.OpDelete, id: "order-1", version: 1042, vtype: "external", routing: "order-1"},

@@ -16,6 +16,9 @@
 //   - IDOffset (default): id "{topic}+{partition}+{offset}", written with
 //     update + doc_as_upsert. A redelivered or replayed record rewrites the
 //     same document, so at-least-once delivery gives exactly-once effect.
+//     With a Pipeline the write is "index" (the whole document) instead:
+//     Elasticsearch does not run ingest pipelines for doc_as_upsert, and a
+//     rewrite then counts as updated rather than noop.
 //   - IDKey: one document per message key, written with "index" and
 //     external versioning, version = the record offset. Elasticsearch itself
 //     refuses a write whose offset is not greater than the stored one (409
@@ -35,8 +38,8 @@
 //   - IDNone: Elasticsearch generates ids ("index" without id), as the
 //     Alibaba connector does. Not replay-safe: every redelivery adds a copy.
 //   - IDField: the id is made of fields of a JSON value, named by RFC 6901
-//     pointers (IDFields), and written with update + doc_as_upsert like
-//     IDOffset, so a redelivered record rewrites its own document. One
+//     pointers (IDFields), and written with update + doc_as_upsert (index
+//     with a Pipeline) like IDOffset, so a redelivered record rewrites its own document. One
 //     field gives its text (a string's text, a number or boolean as
 //     written); several are joined with '+', each with '\' and '+' escaped
 //     by '\', which keeps distinct field tuples apart. Ids longer than 512
@@ -71,7 +74,7 @@ const (
 	IDKey
 	IDNone
 	// IDField builds the id from fields of the value (IDFields), written
-	// with update + doc_as_upsert like IDOffset.
+	// like IDOffset.
 	IDField
 )
 
