@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/platform/platformtest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 const (
@@ -40,8 +39,11 @@ type result struct {
 	} `json:"batchItemFailures"`
 }
 
-func sinkEnv(node *esnode.Server, extra map[string]string) map[string]string {
-	env := map[string]string{"ES_URL": node.URL, "ES_INDEX": index, "ES_REFRESH": "true"}
+// sinkEnv is the function's environment for engine e writing to index,
+// plus extra.
+func sinkEnv(e *targettest.Engine, index string, extra map[string]string) map[string]string {
+	env := e.Env()
+	env["ES_INDEX"], env["ES_REFRESH"] = index, "true"
 	for k, v := range extra {
 		env[k] = v
 	}
@@ -52,86 +54,91 @@ func TestLambda(t *testing.T) {
 	bin := platformtest.Build(t, pkg)
 
 	t.Run("batches land in the index", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-		defer cancel()
-		node := esnodetest.Start(t, esnode.Options{})
-		api := platformtest.NewRuntimeAPI(t)
-		env := sinkEnv(node, map[string]string{"AWS_LAMBDA_RUNTIME_API": api.Addr()})
-		platformtest.Start(t, bin, env)
-		steps := []struct {
-			event       string
-			wantIndexed int
-			wantFail    bool
-		}{
-			{"aws-msk.json", 3, false},
-			{"aws-selfmanaged.json", -1, false},
-			{"not-json", 0, true},
-			{"aws-msk.json", 3, false}, // re-delivery: same ids
-		}
-		for _, s := range steps {
-			payload := []byte("{not json")
-			if s.event != "not-json" {
-				payload = fixture(t, s.event)
+		targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+			ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+			defer cancel()
+			api := platformtest.NewRuntimeAPI(t)
+			index := e.Index(index)
+			platformtest.Start(t, bin, sinkEnv(e, index, map[string]string{"AWS_LAMBDA_RUNTIME_API": api.Addr()}))
+			steps := []struct {
+				event       string
+				wantIndexed int
+				wantFail    bool
+			}{
+				{"aws-msk.json", 3, false},
+				{"aws-selfmanaged.json", -1, false},
+				{"not-json", 0, true},
+				{"aws-msk.json", 3, false}, // re-delivery: same ids
 			}
-			_, o, err := api.Invoke(ctx, payload, 30*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.wantFail {
-				if o.Error == nil || o.Error.Message == "" {
-					t.Fatalf("%s: outcome %+v, want an error", s.event, o)
+			for _, s := range steps {
+				payload := []byte("{not json")
+				if s.event != "not-json" {
+					payload = fixture(t, s.event)
 				}
-				continue
+				_, o, err := api.Invoke(ctx, payload, 30*time.Second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.wantFail {
+					if o.Error == nil || o.Error.Message == "" {
+						t.Fatalf("%s: outcome %+v, want an error", s.event, o)
+					}
+					continue
+				}
+				var r result
+				if err := json.Unmarshal(o.Response, &r); err != nil {
+					t.Fatalf("%s: response %q (error %+v): %v", s.event, o.Response, o.Error, err)
+				}
+				if r.Indexed != r.Received || (s.wantIndexed >= 0 && r.Indexed != s.wantIndexed) {
+					t.Fatalf("%s: result %+v", s.event, r)
+				}
 			}
-			var r result
-			if err := json.Unmarshal(o.Response, &r); err != nil {
-				t.Fatalf("%s: response %q (error %+v): %v", s.event, o.Response, o.Error, err)
+			if n := e.Count(t, index); n < 3 {
+				t.Fatalf("index holds %d documents, want the MSK fixture's 3 and more", n)
 			}
-			if r.Indexed != r.Received || (s.wantIndexed >= 0 && r.Indexed != s.wantIndexed) {
-				t.Fatalf("%s: result %+v", s.event, r)
-			}
-		}
-		c := esnodetest.Client(t, node)
-		esnodetest.Refresh(t, c, index)
-		if n := esnodetest.Count(t, c, index); n < 3 {
-			t.Fatalf("index holds %d documents, want the MSK fixture's 3 and more", n)
-		}
+		})
 	})
 
 	t.Run("partial batch response", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-		defer cancel()
-		// Every item is rejected with 429 and no retry is allowed, so no
-		// record can be confirmed; with ON_FAILURE=fail nothing is dead-lettered.
-		node := esnodetest.Start(t, esnode.Options{Faults: esnode.Faults{Item429: 1}})
-		api := platformtest.NewRuntimeAPI(t)
-		platformtest.Start(t, bin, sinkEnv(node, map[string]string{
-			"AWS_LAMBDA_RUNTIME_API": api.Addr(), "RETRY_MAX": "0",
-			"ON_FAILURE": "fail", "REPORT_BATCH_ITEM_FAILURES": "true",
-		}))
-		_, o, err := api.Invoke(ctx, fixture(t, "aws-msk.json"), 30*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.Error != nil {
-			t.Fatalf("the whole batch failed (%+v); want a partial batch response", o.Error)
-		}
-		var r result
-		if err := json.Unmarshal(o.Response, &r); err != nil {
-			t.Fatal(err)
-		}
-		lowest := lowestOffsets(t, fixture(t, "aws-msk.json"))
-		if len(r.BatchItemFailures) != len(lowest) {
-			t.Fatalf("batchItemFailures %+v, want one per topic-partition %v", r.BatchItemFailures, lowest)
-		}
-		for _, f := range r.BatchItemFailures {
-			if want, ok := lowest[f.ItemIdentifier.Partition]; !ok || f.ItemIdentifier.Offset != want {
-				t.Errorf("itemIdentifier %+v, want the lowest offset of %s (%v)", f.ItemIdentifier, f.ItemIdentifier.Partition, lowest)
+		// The index refuses writes (index.blocks.write, a retriable 403) and
+		// no retry is allowed, so no record can be confirmed; with
+		// ON_FAILURE=fail nothing is dead-lettered, and the records are
+		// handed back to Lambda from the lowest offset of each partition.
+		targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+			ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+			defer cancel()
+			index := e.Index(index)
+			e.CreateIndex(t, index, "")
+			e.SetWriteBlock(t, index, true)
+			api := platformtest.NewRuntimeAPI(t)
+			platformtest.Start(t, bin, sinkEnv(e, index, map[string]string{
+				"AWS_LAMBDA_RUNTIME_API": api.Addr(), "RETRY_MAX": "0",
+				"ON_FAILURE": "fail", "REPORT_BATCH_ITEM_FAILURES": "true",
+			}))
+			_, o, err := api.Invoke(ctx, fixture(t, "aws-msk.json"), 30*time.Second)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if !strings.Contains(string(o.Response), `"itemIdentifier":{"partition":"`) {
-			t.Errorf("response %s lacks Lambda's itemIdentifier shape", o.Response)
-		}
+			if o.Error != nil {
+				t.Fatalf("the whole batch failed (%+v); want a partial batch response", o.Error)
+			}
+			var r result
+			if err := json.Unmarshal(o.Response, &r); err != nil {
+				t.Fatal(err)
+			}
+			lowest := lowestOffsets(t, fixture(t, "aws-msk.json"))
+			if len(r.BatchItemFailures) != len(lowest) || r.Indexed != 0 || r.Failed != r.Received {
+				t.Fatalf("result %+v, want nothing indexed and one batch item failure per topic-partition %v", r, lowest)
+			}
+			for _, f := range r.BatchItemFailures {
+				if want, ok := lowest[f.ItemIdentifier.Partition]; !ok || f.ItemIdentifier.Offset != want {
+					t.Errorf("itemIdentifier %+v, want the lowest offset of %s (%v)", f.ItemIdentifier, f.ItemIdentifier.Partition, lowest)
+				}
+			}
+			if !strings.Contains(string(o.Response), `"itemIdentifier":{"partition":"`) {
+				t.Errorf("response %s lacks Lambda's itemIdentifier shape", o.Response)
+			}
+		})
 	})
 
 	t.Run("bad configuration", func(t *testing.T) {
@@ -181,34 +188,34 @@ func TestFC(t *testing.T) {
 	bin := platformtest.Build(t, pkg)
 
 	t.Run("events land in the index", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-		defer cancel()
-		node := esnodetest.Start(t, esnode.Options{})
-		_, base := platformtest.StartFC(ctx, t, bin, sinkEnv(node, nil))
-		if r, err := platformtest.InitializeFC(ctx, base, "init"); err != nil || r.Status != 200 {
-			t.Fatalf("initialize: %+v %v", r, err)
-		}
-		total := 0
-		for i, ev := range []string{"fc-cloudevents-object.json", "fc-cloudevents-string.json", "alibaba-connector.json"} {
-			r, err := platformtest.InvokeFC(ctx, base, "req-"+ev, fixture(t, ev), 30)
-			if err != nil || r.Status != 200 || r.FCStatus != "200" {
-				t.Fatalf("%s: %+v %v", ev, r, err)
+		targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+			ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+			defer cancel()
+			index := e.Index(index)
+			_, base := platformtest.StartFC(ctx, t, bin, sinkEnv(e, index, nil))
+			if r, err := platformtest.InitializeFC(ctx, base, "init"); err != nil || r.Status != 200 {
+				t.Fatalf("initialize: %+v %v", r, err)
 			}
-			var res result
-			if err := json.Unmarshal(r.Body, &res); err != nil || res.Received == 0 || res.Indexed != res.Received {
-				t.Fatalf("%s (#%d): result %s (%v)", ev, i, r.Body, err)
+			total := 0
+			for i, ev := range []string{"fc-cloudevents-object.json", "fc-cloudevents-string.json", "alibaba-connector.json"} {
+				r, err := platformtest.InvokeFC(ctx, base, "req-"+ev, fixture(t, ev), 30)
+				if err != nil || r.Status != 200 || r.FCStatus != "200" {
+					t.Fatalf("%s: %+v %v", ev, r, err)
+				}
+				var res result
+				if err := json.Unmarshal(r.Body, &res); err != nil || res.Received == 0 || res.Indexed != res.Received {
+					t.Fatalf("%s (#%d): result %s (%v)", ev, i, r.Body, err)
+				}
+				total += res.Indexed
 			}
-			total += res.Indexed
-		}
-		r, err := platformtest.InvokeFC(ctx, base, "req-bad", []byte("{not json"), 30)
-		if err != nil || r.Status != 404 || r.FCStatus != "404" || !strings.Contains(string(r.Body), `"errorType"`) {
-			t.Fatalf("malformed event: %+v %v, want 404 with an error body", r, err)
-		}
-		c := esnodetest.Client(t, node)
-		esnodetest.Refresh(t, c, index)
-		if n := esnodetest.Count(t, c, index); n == 0 || n > total {
-			t.Fatalf("index holds %d documents, want between 1 and %d", n, total)
-		}
+			r, err := platformtest.InvokeFC(ctx, base, "req-bad", []byte("{not json"), 30)
+			if err != nil || r.Status != 404 || r.FCStatus != "404" || !strings.Contains(string(r.Body), `"errorType"`) {
+				t.Fatalf("malformed event: %+v %v, want 404 with an error body", r, err)
+			}
+			if n := e.Count(t, index); n == 0 || n > total {
+				t.Fatalf("index holds %d documents, want between 1 and %d", n, total)
+			}
+		})
 	})
 
 	t.Run("bad configuration fails every call with the reason", func(t *testing.T) {
