@@ -11,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/platform"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // withTestFunction registers an in-test function: it echoes the event with
@@ -106,37 +105,39 @@ func TestInvokeStdin(t *testing.T) {
 	}
 }
 
-// TestInvokeKafkaEsSink runs the real handler on the MSK fixture against an
-// esnode, with the deployed function's environment variables.
+// TestInvokeKafkaEsSink runs the real handler on the MSK fixture against
+// each engine, with the deployed function's environment variables.
 func TestInvokeKafkaEsSink(t *testing.T) {
-	node := esnodetest.Start(t, esnode.Options{})
-	t.Setenv("ES_URL", node.URL)
-	t.Setenv("ES_INDEX", "invoke-test")
-	t.Setenv("ES_REFRESH", "true")
-	for _, kind := range []string{"aws", "fc"} {
-		t.Run(kind, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := runMain([]string{"invoke", "kafka-es-sink", "--event", "../../events/aws-msk.json", "--platform", kind}, &stdout, &stderr)
-			if code != 0 {
-				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, &stdout, &stderr)
-			}
-			var res struct {
-				Received, Indexed int
-			}
-			if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-				t.Fatalf("stdout %q is not the JSON result: %v", &stdout, err)
-			}
-			if res.Received != 3 || res.Indexed != 3 {
-				t.Fatalf("result %+v, want 3 received and indexed", res)
-			}
-		})
-	}
-	c := esnodetest.Client(t, node)
-	esnodetest.Refresh(t, c, "invoke-test")
-	// Deterministic ids: the second invocation updated the same 3 documents.
-	if n := esnodetest.Count(t, c, "invoke-test"); n != 3 {
-		t.Fatalf("index holds %d documents, want 3", n)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		index := e.Index("invoke-test")
+		for k, v := range e.Env() {
+			t.Setenv(k, v)
+		}
+		t.Setenv("ES_INDEX", index)
+		t.Setenv("ES_REFRESH", "true")
+		for _, kind := range []string{"aws", "fc"} {
+			t.Run(kind, func(t *testing.T) {
+				var stdout, stderr bytes.Buffer
+				code := runMain([]string{"invoke", "kafka-es-sink", "--event", "../../events/aws-msk.json", "--platform", kind}, &stdout, &stderr)
+				if code != 0 {
+					t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, &stdout, &stderr)
+				}
+				var res struct {
+					Received, Indexed int
+				}
+				if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+					t.Fatalf("stdout %q is not the JSON result: %v", &stdout, err)
+				}
+				if res.Received != 3 || res.Indexed != 3 {
+					t.Fatalf("result %+v, want 3 received and indexed", res)
+				}
+			})
+		}
+		// Deterministic ids: the second invocation updated the same 3 documents.
+		if n := e.Count(t, index); n != 3 {
+			t.Fatalf("index holds %d documents, want 3", n)
+		}
+	})
 }
 
 func TestInvokeBadConfiguration(t *testing.T) {
