@@ -240,3 +240,31 @@ func TestOpenRoutingByKey(t *testing.T) {
 		})
 	})
 }
+
+// TestOpenGeneratedIDs: DOC_ID=none lets the engine generate ids, as the
+// Alibaba connector does, so a re-delivered batch is stored a second time
+// (the documented price of that mode) and every write counts as created.
+func TestOpenGeneratedIDs(t *testing.T) {
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		index := e.Index("generated")
+		h := openSinkOn(t, e, map[string]string{EnvSinkIndex: index, EnvDocID: "none"}, nil)
+		recs := records("orders", 0, 3, func(i int) string { return "v" })
+		for delivery := 1; delivery <= 2; delivery++ {
+			res, err := h.Handle(t.Context(), awsEvent(t, recs))
+			if want := (tally{Received: 3, Indexed: 3, Created: 3, BulkRequests: 1}); err != nil || counts(res) != want {
+				t.Fatalf("delivery %d: %+v, %v; want %+v", delivery, counts(res), err, want)
+			}
+		}
+		hits := e.SearchAll(t, index)
+		offsets := map[float64]int{}
+		for _, h := range hits {
+			if h.ID == "" || h.ID == offsetID(recs[0]) {
+				t.Errorf("id %q is not one the engine generated", h.ID)
+			}
+			offsets[h.Source["msg_body"].(map[string]any)["offset"].(float64)]++
+		}
+		if len(hits) != 6 || !reflect.DeepEqual(offsets, map[float64]int{0: 2, 1: 2, 2: 2}) {
+			t.Errorf("%d documents, offsets %v: want each of the 3 records twice", len(hits), offsets)
+		}
+	})
+}
