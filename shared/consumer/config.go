@@ -1,7 +1,21 @@
 // Package consumer is the self-hosted Kafka consumer behind `esconnect run`:
-// a kafka-go consumer group that feeds batches of records, one partition at a
-// time, to the same handler the serverless functions run, and commits a
-// batch's offsets only after the handler succeeded for it.
+// a consumer group, on franz-go's kgo client, that feeds batches of records,
+// one partition at a time, to the same handler the serverless functions run,
+// and commits a batch's offsets only after the handler succeeded for it.
+//
+// # Static membership
+//
+// With Config.InstanceID set the consumer is a static member of its group
+// (KIP-345, Kafka's group.instance.id): the coordinator knows it by that id
+// across restarts. A member that dies without leaving (SIGKILL, OOM, a lost
+// host) keeps its partitions reserved; when a process with the same instance
+// id joins before the session timeout, the coordinator hands it the dead
+// member's assignment at once, without a rebalance and without waiting for
+// the dead session to expire. A member that stops cleanly (Run's context
+// ends: SIGINT, SIGTERM) leaves the group explicitly, so that its partitions
+// move to the other members at once. Without an instance id the member is
+// dynamic: it leaves on stop as well, but a restart after a crash waits
+// until the coordinator has expired the dead member's session.
 //
 // # Pause and resume
 //
@@ -13,13 +27,12 @@
 // coordinator neither removes it nor hands its partitions to another member,
 // and it tells the group it is paused through the user data of its group
 // membership metadata, kafkaops.MemberUserData(kafkaops.MemberPaused), which
-// `esconnect status` reads with DescribeGroups. kafka-go sends that user data
-// (GroupBalancer.UserData) only in JoinGroup, so a change of state is a
-// rejoin under the same member id: the generation ends, batches in flight
-// finish and commit (fetches not yet handed to the handler are dropped),
-// and the member joins again announcing the new state. With the same members
-// the assignment is the same. watchState in pause.go walks through the
-// sequence.
+// `esconnect status` reads with DescribeGroups. That metadata is sent only
+// in JoinGroup, so a change of state is a rejoin under the same member id:
+// the group session ends, batches in flight finish and commit (records
+// fetched but not yet handed to the handler are dropped), and the member
+// joins again announcing the new state. With the same members the
+// assignment is the same. watchState in pause.go walks through the sequence.
 package consumer
 
 import (
@@ -62,15 +75,53 @@ type Config struct {
 	Retries    int
 	Backoff    time.Duration
 	MaxBackoff time.Duration
-	// HeartbeatInterval and SessionTimeout tune group membership.
+	// InstanceID makes the consumer a static group member under that id
+	// (Kafka's group.instance.id); empty means a dynamic member. Every
+	// member of a group needs its own: a second process joining with the
+	// same id fences the first (see ErrFenced). At most 249 characters of
+	// ASCII letters, digits, '.', '_' and '-'.
+	InstanceID string
+	// SessionTimeout is how long the coordinator keeps a member that has
+	// stopped heartbeating (a crashed process) before it hands the member's
+	// partitions to the others. It must lie within the broker's
+	// group.min.session.timeout.ms and group.max.session.timeout.ms.
+	SessionTimeout time.Duration
+	// HeartbeatInterval is how often the member heartbeats; a heartbeat is
+	// also how it learns that the group is rebalancing. Shorter than
+	// SessionTimeout.
 	HeartbeatInterval time.Duration
-	SessionTimeout    time.Duration
 	// RebalanceTimeout is how long the coordinator waits for members to
 	// finish their in-flight batch and rejoin during a rebalance.
 	RebalanceTimeout time.Duration
 	// MaxWait bounds how long one fetch waits for records on the broker.
 	MaxWait time.Duration
 }
+
+// Group membership defaults.
+//
+// The session timeout is what a member that died costs the group: until it
+// expires, the dead member's partitions are consumed by nobody, unless a
+// process with the same InstanceID takes them back. Kafka's own consumer
+// defaults to 45 s (10 s before Kafka 3.0); 10 s keeps that cost low and
+// is still far above what can delay a heartbeat of this process: heartbeats
+// are sent by the client's own goroutine, independently of how long a batch
+// takes, so only a stalled host or network, or a coordinator failing over,
+// can hold them up. Brokers refuse less than group.min.session.timeout.ms
+// (6 s by default).
+//
+// Heartbeats every second, a tenth of the session: a member then survives
+// several lost heartbeats, and learns of a rebalance within a second, so
+// the rebalance is not held up waiting for it. A heartbeat is one small
+// request to the coordinator.
+//
+// The rebalance timeout bounds how long a rebalance waits for this member's
+// batches in flight to finish and commit (a bulk request, with its retries);
+// a member slower than that is removed from the group. A minute, as before.
+const (
+	DefaultSessionTimeout    = 10 * time.Second
+	DefaultHeartbeatInterval = time.Second
+	DefaultRebalanceTimeout  = time.Minute
+)
 
 // DefaultGroup is the consumer group the Alibaba Cloud Kafka Elasticsearch
 // sink connector uses for a connector named kafka-es-sink, so the
@@ -105,14 +156,14 @@ func (c Config) withDefaults() Config {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 30 * time.Second
 	}
-	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = 3 * time.Second
-	}
 	if c.SessionTimeout <= 0 {
-		c.SessionTimeout = 30 * time.Second
+		c.SessionTimeout = DefaultSessionTimeout
+	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
 	}
 	if c.RebalanceTimeout <= 0 {
-		c.RebalanceTimeout = 60 * time.Second
+		c.RebalanceTimeout = DefaultRebalanceTimeout
 	}
 	if c.MaxWait <= 0 {
 		c.MaxWait = 500 * time.Millisecond
@@ -135,10 +186,38 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("on failure %q is not %s or %s", c.OnFailure, OnFailureFail, OnFailureLog))
 	}
 	if c.HeartbeatInterval >= c.SessionTimeout {
-		errs = append(errs, errors.New("heartbeat interval must be shorter than the session timeout"))
+		errs = append(errs, fmt.Errorf("heartbeat interval %v must be shorter than the session timeout %v", c.HeartbeatInterval, c.SessionTimeout))
+	}
+	if c.InstanceID != "" {
+		if err := ValidateInstanceID(c.InstanceID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	return nil
+}
+
+// maxInstanceIDLen is Kafka's limit on a group.instance.id, the same as on
+// topic names.
+const maxInstanceIDLen = 249
+
+// ValidateInstanceID checks id against the rules Kafka's clients apply to a
+// group.instance.id: not empty, at most 249 characters, only ASCII letters,
+// digits, '.', '_' and '-'.
+func ValidateInstanceID(id string) error {
+	if id == "" {
+		return errors.New("instance id is empty")
+	}
+	if len(id) > maxInstanceIDLen {
+		return fmt.Errorf("instance id %.32q... is longer than %d characters", id, maxInstanceIDLen)
+	}
+	for i, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
+		if !ok {
+			return fmt.Errorf("instance id %q: character %q at %d is not an ASCII letter, digit, '.', '_' or '-'", id, r, i)
+		}
 	}
 	return nil
 }

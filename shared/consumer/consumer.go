@@ -7,12 +7,12 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/esconnect/esconnect/shared/kafkaevent"
-	"github.com/esconnect/esconnect/shared/kafkaops"
 )
 
 // Handler processes one batch of records from one partition. A nil error
@@ -21,9 +21,19 @@ import (
 // batch; it is typically the sink's Result.
 type Handler func(ctx context.Context, records []kafkaevent.Record) (result any, err error)
 
-// ErrPartitionStopped is logged, wrapped, for a partition that stopped
-// because its batch failed under OnFailureFail.
-var ErrPartitionStopped = errors.New("partition stopped after a failed batch")
+var (
+	// ErrPartitionStopped is logged, wrapped, for a partition that stopped
+	// because its batch failed under OnFailureFail.
+	ErrPartitionStopped = errors.New("partition stopped after a failed batch")
+	// ErrFenced is returned, wrapped, by Run when another process joined
+	// the group with the same InstanceID: the coordinator gave it this
+	// member's place, and two members under one id cannot both consume.
+	ErrFenced = errors.New("another consumer joined the group with the same instance id")
+	// ErrSessionTimeout is returned, wrapped, by Run when the coordinator
+	// refuses the session timeout: it is outside the broker's
+	// group.min.session.timeout.ms and group.max.session.timeout.ms.
+	ErrSessionTimeout = errors.New("the broker refuses the session timeout")
+)
 
 // Consumer runs a consumer group. Create it with New and start it with Run.
 type Consumer struct {
@@ -38,6 +48,8 @@ type Consumer struct {
 	// rebalance that hands one back to this process does not silently resume
 	// it past the failure.
 	stopped map[partitionKey]error
+	// sess is the current group session; nil between sessions.
+	sess *session
 	// assigned is the current generation's assignment.
 	assigned []string
 	// wantPaused is the state asked for by Pause and Resume; wake is
@@ -54,7 +66,7 @@ type Consumer struct {
 
 type partitionKey struct {
 	topic     string
-	partition int
+	partition int32
 }
 
 // New validates cfg and returns a Consumer that feeds handle.
@@ -98,262 +110,186 @@ func (c *Consumer) Assigned() []string {
 }
 
 // Run joins the group and consumes until ctx is cancelled, then leaves the
-// group and returns nil. It returns an error only when the group cannot be
-// set up at all.
+// group and returns nil. It returns an error when the group cannot be set up
+// at all, when the coordinator refuses the session timeout
+// (ErrSessionTimeout), and when another process took this member's
+// instance id (ErrFenced).
 func (c *Consumer) Run(ctx context.Context) error {
-	start := kafka.LastOffset
-	if c.cfg.FromEarliest {
-		start = kafka.FirstOffset
-	}
-	cg, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
-		ID:                c.cfg.Group,
-		Brokers:           c.cfg.Brokers,
-		Topics:            c.cfg.Topics,
-		HeartbeatInterval: c.cfg.HeartbeatInterval,
-		SessionTimeout:    c.cfg.SessionTimeout,
-		RebalanceTimeout:  c.cfg.RebalanceTimeout,
-		JoinGroupBackoff:  c.cfg.Backoff,
-		StartOffset:       start,
-		GroupBalancers:    c.balancers(),
-	})
+	cl, err := kgo.NewClient(c.options(ctx)...)
 	if err != nil {
 		return fmt.Errorf("consumer group %s: %w", c.cfg.Group, err)
 	}
-	// Close leaves the group, after waiting for the current generation's
-	// partition loops, so the partitions move to another member at once
-	// instead of after the session timeout.
-	defer cg.Close()
-	c.log.InfoContext(ctx, "consumer started", "group", c.cfg.Group, "topics", c.cfg.Topics, "brokers", c.cfg.Brokers)
+	defer cl.Close()
+	c.log.InfoContext(ctx, "consumer started", "group", c.cfg.Group, "topics", c.cfg.Topics, "brokers", c.cfg.Brokers,
+		"instance_id", c.cfg.InstanceID, "session_timeout", c.cfg.SessionTimeout.String())
+	runErr := c.poll(ctx, cl)
+	if errors.Is(runErr, ErrFenced) {
+		// The group's member under this instance id is the other process
+		// now: leaving would remove it. Close (deferred) only drops the
+		// connections, as a static member's close does.
+		return runErr
+	}
+	c.leave(ctx, cl)
+	c.log.Info("consumer stopped", "group", c.cfg.Group)
+	return runErr
+}
+
+// options are the kgo client's settings.
+//
+// Rebalances are blocked while a poll's records are handed to the partition
+// queues (BlockRebalanceOnPoll, released at once by poll), so records a
+// poll returned always belong to the session that owns the queues they go
+// to: a revoked partition's records can never reach the next session's
+// worker for the same partition.
+//
+// The balancers are eager (range, then round robin, as kafka-go's consumer
+// group offered them): every rebalance ends the session of every member,
+// which is what lets a session's end wait for its batches in flight and
+// commit them while the member still owns the generation (see session.go).
+func (c *Consumer) options(ctx context.Context) []kgo.Opt {
+	start := kgo.NewOffset().AtEnd()
+	if c.cfg.FromEarliest {
+		start = kgo.NewOffset().AtStart()
+	}
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.cfg.Brokers...),
+		kgo.ClientID(clientID),
+		kgo.WithLogger(kgoLogger{c.log}),
+		kgo.ConsumerGroup(c.cfg.Group),
+		kgo.ConsumeTopics(c.cfg.Topics...),
+		kgo.ConsumeResetOffset(start),
+		kgo.Balancers(c.balancers()...),
+		kgo.SessionTimeout(c.cfg.SessionTimeout),
+		kgo.HeartbeatInterval(c.cfg.HeartbeatInterval),
+		kgo.RebalanceTimeout(c.cfg.RebalanceTimeout),
+		kgo.FetchMaxWait(c.cfg.MaxWait),
+		// Offsets are committed per partition, after the handler, by
+		// consumePartition only.
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(func(_ context.Context, cl *kgo.Client, assigned map[string][]int32) {
+			c.startSession(ctx, cl, assigned)
+		}),
+		kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) {
+			c.endSession("revoked")
+		}),
+		kgo.OnPartitionsLost(func(context.Context, *kgo.Client, map[string][]int32) {
+			c.endSession("lost")
+		}),
+	}
+	if c.cfg.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(c.cfg.InstanceID))
+	}
+	return opts
+}
+
+// clientID names the consumer's connections on the brokers; a dynamic
+// member's id starts with it.
+const clientID = "esconnect-run"
+
+// poll hands fetched records to the current session's partition queues
+// until ctx ends. It never blocks between a poll and AllowRebalance: a full
+// queue pauses its partition instead of holding up the others (see
+// partitionQueue).
+func (c *Consumer) poll(ctx context.Context, cl *kgo.Client) error {
 	for {
-		gen, err := cg.Next(ctx)
-		switch {
-		case ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed):
-			c.log.Info("consumer stopped", "group", c.cfg.Group)
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil || fs.IsClientClosed() {
+			// Records of this last poll were never handed to a handler,
+			// so they are not committed and are read again by whoever
+			// owns their partitions next.
+			cl.AllowRebalance()
 			return nil
-		case err != nil:
-			// Join and sync failures are retried by the group with a
-			// backoff; they are worth a line but not the end of the run.
-			c.log.WarnContext(ctx, "consumer group generation failed", "group", c.cfg.Group, "error", err.Error())
-			continue
 		}
-		var assigned []string
-		for topic, parts := range gen.Assignments {
-			for _, pa := range parts {
-				assigned = append(assigned, fmt.Sprintf("%s/%d", topic, pa.ID))
+		var fatal error
+		fs.EachError(func(topic string, partition int32, err error) {
+			switch {
+			case errors.Is(err, kerr.FencedInstanceID):
+				fatal = fmt.Errorf("group %s, instance id %s: %w; give every consumer of the group its own --instance-id", c.cfg.Group, c.cfg.InstanceID, ErrFenced)
+			case errors.Is(err, kerr.InvalidSessionTimeout):
+				fatal = fmt.Errorf("group %s: %w of %v: %w", c.cfg.Group, ErrSessionTimeout, c.cfg.SessionTimeout, err)
+			case errors.Is(err, context.Canceled):
+			default:
+				// Join, sync and fetch failures are retried by the
+				// client with a backoff; they are worth a line but not
+				// the end of the run.
+				c.log.WarnContext(ctx, "kafka error", "group", c.cfg.Group, "topic", topic, "partition", partition, "error", err.Error())
 			}
+		})
+		if fatal != nil {
+			cl.AllowRebalance()
+			return fatal
 		}
-		state, previous := c.joined(gen.ID, assigned)
-		if state == kafkaops.MemberPaused {
-			// Holding the partitions without loops: nothing is fetched or
-			// committed, and the group keeps them assigned to this member.
-			c.log.InfoContext(ctx, "consumer paused", "group", c.cfg.Group, "generation", gen.ID, "held", assigned)
-		} else {
-			if previous == kafkaops.MemberPaused {
-				c.log.InfoContext(ctx, "consumer resumed", "group", c.cfg.Group, "generation", gen.ID, "partitions", assigned)
+		fs.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) > 0 {
+				c.deliver(cl, p.Topic, p.Partition, p.Records)
 			}
-			for topic, parts := range gen.Assignments {
-				for _, pa := range parts {
-					c.log.InfoContext(ctx, "partition assigned", "generation", gen.ID, "topic", topic, "partition", pa.ID, "offset", pa.Offset)
-					gen.Start(func(gctx context.Context) { c.consumePartition(ctx, gctx, gen, topic, pa) })
-				}
-			}
-			if len(assigned) == 0 {
-				c.log.InfoContext(ctx, "no partitions assigned", "generation", gen.ID)
-			}
-		}
-		gen.Start(func(gctx context.Context) { c.watchState(gctx, state) })
+		})
+		cl.AllowRebalance()
 	}
 }
 
-// consumePartition runs one partition for one generation.
+// leave takes the member out of the group, so that its partitions move to
+// the other members at once instead of after the session timeout.
 //
-// Why offsets are safe across rebalances and shutdown — the sequence is:
+// LeaveGroupContext ends the session first (the revoke waits for the
+// batches in flight, which shutdown has cancelled) and stops the client's
+// group management, so nothing rejoins afterwards. For a dynamic member it
+// also sends the LeaveGroup request. A static member's client deliberately
+// does not — a static member that goes away is expected to come back and
+// take its partitions again — so for one the request is sent here, naming
+// the instance id (LeaveGroup v3+, Kafka 2.4+) and the member id, which
+// keeps it from removing a newer process that already took the id over.
 //
-//  1. fetch a batch (up to Batch records or Window after the first);
-//  2. call the handler with runCtx, which is cancelled only by shutdown;
-//  3. only if the handler returned nil, commit last offset + 1 with this
-//     generation's id.
-//
-// A rebalance ends the generation (genCtx is done). A fetch in progress is
-// abandoned: those records were never handed to the handler, and the next
-// owner starts from the committed offset, so nothing is lost. A handler call
-// in progress is allowed to finish (kafka-go waits for this loop before it
-// rejoins, bounded by the rebalance timeout), and its commit still carries
-// the old generation id: the coordinator either accepts it — the batch is
-// done, so the new owner starts after it — or rejects it with an illegal
-// generation error, in which case the new owner processes the batch again,
-// which is harmless because document ids are deterministic. Either way no
-// offset is ever committed for a record the handler did not finish.
-//
-// Shutdown (SIGINT/SIGTERM) cancels runCtx, which also cancels the handler
-// call in flight; the handler then returns an error and nothing is committed,
-// so a restart re-reads the unfinished batch.
-func (c *Consumer) consumePartition(runCtx, genCtx context.Context, gen *kafka.Generation, topic string, pa kafka.PartitionAssignment) {
-	key := partitionKey{topic, pa.ID}
-	log := c.log.With("topic", topic, "partition", pa.ID, "generation", gen.ID)
-	if err := c.stoppedErr(key); err != nil {
-		log.Warn("partition stays stopped", "error", err.Error())
-		<-genCtx.Done()
-		return
-	}
-	// fetchCtx ends with the generation or the run.
-	fetchCtx, cancel := context.WithCancel(runCtx)
+// Both steps are bounded by the rebalance timeout: a coordinator that cannot
+// be reached in that time expires the member after its session anyway.
+func (c *Consumer) leave(ctx context.Context, cl *kgo.Client) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RebalanceTimeout)
 	defer cancel()
-	stopFetch := context.AfterFunc(genCtx, cancel)
-	defer stopFetch()
-
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:   c.cfg.Brokers,
-		Topic:     topic,
-		Partition: pa.ID,
-		MinBytes:  1,
-		MaxBytes:  10 << 20,
-		MaxWait:   c.cfg.MaxWait,
-	})
-	defer r.Close()
-	if err := r.SetOffset(pa.Offset); err != nil {
-		log.Error("set offset", "offset", pa.Offset, "error", err.Error())
+	if err := cl.LeaveGroupContext(ctx); err != nil {
+		c.log.Warn("leaving the group", "group", c.cfg.Group, "error", err.Error())
+	}
+	memberID, _ := cl.GroupMetadata()
+	if c.cfg.InstanceID == "" || memberID == "" {
 		return
 	}
-	for {
-		batch := c.fetchBatch(fetchCtx, r)
-		if fetchCtx.Err() != nil {
-			if len(batch) > 0 {
-				log.Info("abandoned uncommitted fetch", "records", len(batch), "first_offset", batch[0].Offset)
-			}
-			return
-		}
-		if err := c.process(runCtx, genCtx, log, batch); err != nil {
-			if errors.Is(err, errAbandoned) {
-				log.Info("failing batch abandoned uncommitted: the generation ended", "first_offset", batch[0].Offset, "records", len(batch))
-				return
-			}
-			if runCtx.Err() != nil {
-				log.Info("batch interrupted by shutdown; not committed", "first_offset", batch[0].Offset, "records", len(batch))
-				return
-			}
-			// OnFailureFail: stay in the generation without consuming, so
-			// the other partitions keep going (a returning loop would end
-			// the generation for every partition of this member).
-			err = fmt.Errorf("%w: %s/%d at offset %d: %w", ErrPartitionStopped, topic, pa.ID, batch[0].Offset, err)
-			c.stop(key, err)
-			log.Error("partition stopped; restart after fixing the cause to resume from the committed offset", "error", err.Error())
-			<-fetchCtx.Done()
-			return
-		}
-		next := batch[len(batch)-1].Offset + 1
-		if err := gen.CommitOffsets(map[string]map[int]int64{topic: {pa.ID: next}}); err != nil {
-			// The batch is done, so the worst case is that the next owner
-			// repeats it; see the sequence above.
-			log.Warn("commit failed; the batch may be processed again", "offset", next, "error", err.Error())
-			return
-		}
-		c.commits.Add(1)
-		log.Debug("committed", "offset", next)
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Group = c.cfg.Group
+	req.MemberID = memberID
+	m := kmsg.NewLeaveGroupRequestMember()
+	m.MemberID = memberID
+	m.InstanceID = &c.cfg.InstanceID
+	m.Reason = kmsg.StringPtr("esconnect run stopped")
+	req.Members = append(req.Members, m)
+	resp, err := req.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(resp.ErrorCode)
 	}
-}
-
-// fetchBatch returns up to Batch messages: it blocks for the first one, then
-// collects more until Window has passed. Records fetched when ctx ends are
-// returned to be reported, never processed.
-func (c *Consumer) fetchBatch(ctx context.Context, r *kafka.Reader) []kafkaevent.Record {
-	var batch []kafkaevent.Record
-	m, err := r.FetchMessage(ctx)
+	if err == nil {
+		for _, rm := range resp.Members {
+			if err = kerr.ErrorForCode(rm.ErrorCode); err != nil {
+				break
+			}
+		}
+	}
 	if err != nil {
-		return nil
+		c.log.Warn("static member could not leave the group; its partitions wait for the session timeout",
+			"group", c.cfg.Group, "instance_id", c.cfg.InstanceID, "session_timeout", c.cfg.SessionTimeout.String(), "error", err.Error())
+		return
 	}
-	batch = append(batch, fromMessage(m))
-	wctx, cancel := context.WithTimeout(ctx, c.cfg.Window)
-	defer cancel()
-	for len(batch) < c.cfg.Batch {
-		m, err := r.FetchMessage(wctx)
-		if err != nil {
-			break
-		}
-		batch = append(batch, fromMessage(m))
-	}
-	return batch
+	c.log.Info("left the group", "group", c.cfg.Group, "instance_id", c.cfg.InstanceID, "member_id", memberID)
 }
 
-// errAbandoned is returned by process for a failing batch given up between
-// attempts because the generation ended.
-var errAbandoned = errors.New("batch abandoned: generation ended")
+// kgoLogger passes the client's warnings and errors to the consumer's log;
+// its info and debug lines trace every request and are left out.
+type kgoLogger struct{ log *slog.Logger }
 
-// process calls the handler with retries. Under OnFailureLog it keeps
-// retrying until the handler succeeds or ctx ends, because skipping a batch
-// would commit records that never reached Elasticsearch.
-//
-// A call in progress always runs to its end, but once genCtx is done
-// (rebalance, pause) a failed batch is not tried again here: it is not
-// committed, so the partition's next owner — or this member after a resume —
-// starts with it, and the rejoin is not held up by a retry loop that may
-// last as long as an outage.
-func (c *Consumer) process(ctx, genCtx context.Context, log *slog.Logger, batch []kafkaevent.Record) error {
-	backoff := c.cfg.Backoff
-	for attempt := 0; ; attempt++ {
-		began := time.Now()
-		res, err := c.call(ctx, batch)
-		attrs := []any{"first_offset", batch[0].Offset, "last_offset", batch[len(batch)-1].Offset,
-			"records", len(batch), "attempt", attempt + 1, "took_ms", time.Since(began).Milliseconds()}
-		if err == nil {
-			c.batches.Add(1)
-			c.records.Add(int64(len(batch)))
-			log.Info("batch done", append(attrs, "result", res)...)
-			return nil
-		}
-		log.Warn("batch failed", append(attrs, "error", err.Error())...)
-		if ctx.Err() != nil || (c.cfg.OnFailure == OnFailureFail && attempt >= c.cfg.Retries) {
-			return err
-		}
-		if genCtx.Err() != nil {
-			return fmt.Errorf("%w: %w", errAbandoned, err)
-		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-genCtx.Done():
-			t.Stop()
-			return fmt.Errorf("%w: %w", errAbandoned, err)
-		case <-t.C:
-		}
-		backoff = min(2*backoff, c.cfg.MaxBackoff)
+func (l kgoLogger) Level() kgo.LogLevel { return kgo.LogLevelWarn }
+
+func (l kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	if level == kgo.LogLevelError {
+		l.log.Error("kafka client: "+msg, keyvals...)
+		return
 	}
-}
-
-func (c *Consumer) call(ctx context.Context, batch []kafkaevent.Record) (any, error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-c.sem }()
-	return c.handle(ctx, batch)
-}
-
-func (c *Consumer) stop(k partitionKey, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stopped[k] = err
-}
-
-func (c *Consumer) stoppedErr(k partitionKey) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.stopped[k]
-}
-
-// fromMessage converts a kafka-go message to a Record. kafka-go does not
-// expose the timestamp type; records written by producers carry CreateTime.
-func fromMessage(m kafka.Message) kafkaevent.Record {
-	r := kafkaevent.Record{
-		Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset,
-		Timestamp: m.Time.UnixMilli(), TimestampType: "CREATE_TIME",
-		Key: m.Key, Value: m.Value, ValueSize: len(m.Value),
-	}
-	for _, h := range m.Headers {
-		r.Headers = append(r.Headers, kafkaevent.Header{Key: h.Key, Value: h.Value})
-	}
-	return r
+	l.log.Warn("kafka client: "+msg, keyvals...)
 }

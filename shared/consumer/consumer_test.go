@@ -393,6 +393,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"no topics", Config{Brokers: []string{"127.0.0.1:1"}}},
 		{"bad policy", Config{Brokers: []string{"127.0.0.1:1"}, Topics: []string{"t"}, OnFailure: "ignore"}},
 		{"heartbeat", Config{Brokers: []string{"127.0.0.1:1"}, Topics: []string{"t"}, HeartbeatInterval: time.Minute, SessionTimeout: time.Second}},
+		{"heartbeat above the default session", Config{Brokers: []string{"127.0.0.1:1"}, Topics: []string{"t"}, HeartbeatInterval: DefaultSessionTimeout}},
+		{"instance id", Config{Brokers: []string{"127.0.0.1:1"}, Topics: []string{"t"}, InstanceID: "host name"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/esconnect/esconnect/shared/kafkaops"
 )
@@ -64,8 +65,8 @@ type Progress struct {
 	// Batches and Records count handler calls that succeeded and the
 	// records in them; Commits counts offset commits the coordinator took.
 	Batches, Records, Commits int64
-	// PausedPolls counts the wake-ups of paused generations: one per MaxWait
-	// per generation, where an active partition loop would have fetched.
+	// PausedPolls counts the wake-ups of paused sessions: one per MaxWait
+	// per session, where an active partition worker would have fetched.
 	PausedPolls int64
 }
 
@@ -82,31 +83,44 @@ func (c *Consumer) Progress() Progress {
 // stateBalancer puts the member's state into the user data of its group
 // membership metadata, which DescribeGroups shows to `esconnect status`.
 //
-// kafka-go asks every balancer for its user data when it builds a JoinGroup
-// request, so the state is read then; first takes the snapshot and the other
-// balancers repeat it, so that every protocol of one join carries the same
-// state and the consumer knows which state the join announced.
+// The client asks every balancer for its metadata when it builds a JoinGroup
+// request, in order, so the state is read then; first takes the snapshot and
+// the other balancers repeat it, so that every protocol of one join carries
+// the same state and the consumer knows which state the join announced.
+//
+// The metadata is version 0 of the consumer protocol's: the subscribed
+// topics and the user data. Range and round robin need nothing newer, and
+// kafka-go's DescribeGroups, behind `esconnect status`, cannot read the
+// fields of later versions. It also leaves out the generation (version 2+),
+// so a member's metadata depends only on its topics and its state: a static
+// member that restarts in the same state joins with exactly the metadata of
+// the process it replaces.
 type stateBalancer struct {
-	kafka.GroupBalancer
+	kgo.GroupBalancer
 	c     *Consumer
 	first bool
 }
 
-func (b stateBalancer) UserData() ([]byte, error) {
+func (b stateBalancer) JoinGroupMetadata(topics []string, _ map[string][]int32, _ int32) []byte {
 	b.c.mu.Lock()
-	defer b.c.mu.Unlock()
 	if b.first {
 		b.c.joining = stateName(b.c.wantPaused)
 	}
-	return kafkaops.MemberUserData(b.c.joining), nil
+	state := b.c.joining
+	b.c.mu.Unlock()
+	meta := kmsg.NewConsumerMemberMetadata()
+	meta.Version = 0
+	meta.Topics = topics
+	meta.UserData = kafkaops.MemberUserData(state)
+	return meta.AppendTo(nil)
 }
 
-// balancers are kafka-go's default balancers, in its order of preference,
-// carrying the member state.
-func (c *Consumer) balancers() []kafka.GroupBalancer {
-	return []kafka.GroupBalancer{
-		stateBalancer{GroupBalancer: kafka.RangeGroupBalancer{}, c: c, first: true},
-		stateBalancer{GroupBalancer: kafka.RoundRobinGroupBalancer{}, c: c},
+// balancers are range and round robin, in that order of preference,
+// carrying the member state. Both are eager (see Consumer.options).
+func (c *Consumer) balancers() []kgo.GroupBalancer {
+	return []kgo.GroupBalancer{
+		stateBalancer{GroupBalancer: kgo.RangeBalancer(), c: c, first: true},
+		stateBalancer{GroupBalancer: kgo.RoundRobinBalancer(), c: c},
 	}
 }
 
@@ -120,26 +134,29 @@ func (c *Consumer) joined(gen int32, assigned []string) (state, previous string)
 	return c.announced, previous
 }
 
-// watchState runs in every generation, beside the partition loops. It
-// returns — which makes kafka-go end the generation — as soon as the state
-// asked for differs from the one this generation announced.
+// watchState runs in every group session, beside the partition workers. As
+// soon as the state asked for differs from the one this session announced,
+// it makes the member rejoin.
 //
 // Why a rejoin is how the state changes, and why it loses nothing:
 //
-//  1. Pause (or Resume) closes wake; watchState returns and kafka-go ends
-//     the generation, cancelling every partition loop's generation context.
-//  2. Each partition loop abandons its fetch (records never handed to the
-//     handler, so not committed) or lets its handler call finish and commits
-//     it. kafka-go waits for all of them before rejoining, so that commit
-//     still carries a generation the coordinator knows and is accepted.
-//  3. kafka-go rejoins with the same member id; the JoinGroup carries the
+//  1. Pause (or Resume) closes wake; watchState calls ForceRebalance, which
+//     ends the member's heartbeat loop as a rebalance would.
+//  2. The client revokes the assignment: endSession cancels the session, so
+//     each partition worker abandons the batch it is collecting (records
+//     never handed to the handler, so not committed) or lets its handler
+//     call finish and commits it. The client waits for that before
+//     rejoining, so the commit carries a generation the coordinator knows
+//     and is accepted.
+//  3. The client rejoins with the same member id; the JoinGroup carries the
 //     new user data (stateBalancer). Metadata that changed makes the
 //     coordinator rebalance; with the same members and partitions the range
 //     assignment is the same, so the partitions stay with this member and
 //     the member never leaves the group — its heartbeats go on while paused.
-//  4. A paused generation starts no partition loops, so nothing is fetched
-//     or committed; a resumed one starts them from the committed offsets.
-func (c *Consumer) watchState(genCtx context.Context, announced string) {
+//  4. A paused session pauses fetching and starts no partition workers, so
+//     nothing is fetched or committed; a resumed one resumes fetching from
+//     the committed offsets.
+func (c *Consumer) watchState(sessCtx context.Context, cl *kgo.Client, announced string) {
 	var poll <-chan time.Time
 	if announced == kafkaops.MemberPaused {
 		t := time.NewTicker(c.cfg.MaxWait)
@@ -150,10 +167,12 @@ func (c *Consumer) watchState(genCtx context.Context, announced string) {
 		want, wake := c.wanted()
 		if want != announced {
 			c.log.Info("rejoining the group to announce the new state", "group", c.cfg.Group, "state", want)
+			cl.ForceRebalance()
+			<-sessCtx.Done()
 			return
 		}
 		select {
-		case <-genCtx.Done():
+		case <-sessCtx.Done():
 			return
 		case <-wake:
 		case <-poll:
