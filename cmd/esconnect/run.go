@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		controlFile     string
 		controlInterval time.Duration
 	)
+	// The group settings' variables are the flags' defaults, so a flag
+	// given on the command line wins.
+	ge := config.FromOS()
+	instanceID := ge.String(envInstanceID, "")
 	fs.StringVar(&brokers, "brokers", "", "bootstrap brokers, comma-separated (default: KAFKA_BROKERS)")
 	fs.StringVar(&topics, "topic", "", "topics to consume, comma-separated")
 	fs.StringVar(&cfg.Group, "group", consumer.DefaultGroup, "consumer group id")
@@ -41,10 +46,22 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Concurrency, "concurrency", 4, "handler calls in flight across partitions")
 	fs.IntVar(&cfg.Batch, "batch", 100, "most records per handler call")
 	fs.DurationVar(&cfg.Window, "window", 0, "how long a batch waits for more records after its first (default 500ms)")
+	fs.StringVar(&instanceID, "instance-id", instanceID,
+		"static group member id (group.instance.id): unique in the group, the same across restarts, so that a restarted consumer takes its partitions back at once; "+
+			dynamicMember+" for a dynamic member (default: "+envInstanceID+", else the host name)")
+	fs.DurationVar(&cfg.SessionTimeout, "session-timeout", ge.Duration(envSessionTimeout, consumer.DefaultSessionTimeout),
+		"how long the group waits for a member that stopped heartbeating (a crashed consumer not restarted) before giving its partitions to others; within the broker's group.min/max.session.timeout.ms ("+envSessionTimeout+")")
+	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", ge.Duration(envHeartbeatInterval, consumer.DefaultHeartbeatInterval),
+		"time between heartbeats, shorter than --session-timeout ("+envHeartbeatInterval+")")
+	fs.DurationVar(&cfg.RebalanceTimeout, "rebalance-timeout", ge.Duration(envRebalanceTimeout, consumer.DefaultRebalanceTimeout),
+		"how long a rebalance waits for the batches in flight to finish and commit ("+envRebalanceTimeout+")")
 	fs.StringVar(&controlFile, "control-file", "", "file holding paused or running, read every --control-interval to pause and resume consumption")
 	fs.DurationVar(&controlInterval, "control-interval", consumer.DefaultControlInterval, "how often --control-file is read")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if err := ge.Err(); err != nil {
+		return &exitCodeError{2, fmt.Errorf("run settings: %w", err)}
 	}
 	e := config.FromOS()
 	if brokers == "" {
@@ -58,6 +75,11 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case "latest":
 	default:
 		return &exitCodeError{2, fmt.Errorf("--from %q is not earliest or latest", from)}
+	}
+	var hostNote error
+	cfg.InstanceID, hostNote = resolveInstanceID(instanceID)
+	if err := cfg.Validate(); err != nil {
+		return &exitCodeError{2, err}
 	}
 	if controlFile != "" && (controlInterval < consumer.MinControlInterval || controlInterval > consumer.MaxControlInterval) {
 		return &exitCodeError{2, fmt.Errorf("--control-interval %v is not between %v and %v", controlInterval, consumer.MinControlInterval, consumer.MaxControlInterval)}
@@ -77,6 +99,9 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		cfg.OnFailure = consumer.OnFailureLog
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if hostNote != nil {
+		log.Warn("joining as a dynamic group member: a restart after a crash waits for the session timeout; set --instance-id", "error", hostNote.Error())
+	}
 	h, closeSink, err := sink.Open(ctx, scfg, log)
 	if err != nil {
 		return err
@@ -106,6 +131,45 @@ func runConsumer(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return &exitCodeError{1, fmt.Errorf("%d partitions stopped after failed batches: %w", len(stopped), consumer.ErrPartitionStopped)}
 	}
 	return nil
+}
+
+// Environment variables of the group settings of `esconnect run`.
+const (
+	envInstanceID        = "KAFKA_GROUP_INSTANCE_ID"
+	envSessionTimeout    = "KAFKA_SESSION_TIMEOUT"
+	envHeartbeatInterval = "KAFKA_HEARTBEAT_INTERVAL"
+	envRebalanceTimeout  = "KAFKA_REBALANCE_TIMEOUT"
+)
+
+// dynamicMember as the instance id turns static membership off.
+const dynamicMember = "none"
+
+// errNoHostName is returned by resolveInstanceID when the host name cannot
+// serve as the instance id.
+var errNoHostName = errors.New("no host name usable as a group instance id")
+
+// resolveInstanceID turns the --instance-id value into the consumer's
+// InstanceID: dynamicMember gives none, an empty value the host name — the
+// one name a restarted process on the same host, or a restarted container
+// of a StatefulSet pod, is sure to share with the one it replaces. A host
+// name that cannot be an instance id gives none and errNoHostName, which
+// the caller logs; an explicit value is checked by Config.Validate.
+func resolveInstanceID(flag string) (string, error) {
+	switch flag {
+	case dynamicMember:
+		return "", nil
+	case "":
+		host, err := os.Hostname()
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errNoHostName, err)
+		}
+		if err := consumer.ValidateInstanceID(host); err != nil {
+			return "", fmt.Errorf("%w: %w", errNoHostName, err)
+		}
+		return host, nil
+	default:
+		return flag, nil
+	}
 }
 
 func splitList(s string) []string {

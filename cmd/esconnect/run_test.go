@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -205,6 +204,59 @@ func TestRunUsage(t *testing.T) {
 	}
 }
 
+// TestRunGroupSettings refuses group settings that cannot work, from flags
+// and from the environment, before anything connects: each message names
+// the setting.
+func TestRunGroupSettings(t *testing.T) {
+	base := []string{"kafka-es-sink", "--brokers", "127.0.0.1:1", "--topic", "t"}
+	tests := []struct {
+		name  string
+		env   map[string]string
+		flags []string
+		names string
+	}{
+		{"instance id with a space", nil, []string{"--instance-id", "my host"}, "instance id"},
+		{"instance id too long", nil, []string{"--instance-id", strings.Repeat("x", 250)}, "instance id"},
+		{"heartbeat not below the session", nil, []string{"--session-timeout", "6s", "--heartbeat-interval", "6s"}, "heartbeat interval"},
+		{"heartbeat from the environment", map[string]string{envHeartbeatInterval: "20s"}, nil, "heartbeat interval"},
+		{"session timeout not a duration", map[string]string{envSessionTimeout: "soon"}, nil, envSessionTimeout},
+		{"rebalance timeout negative", map[string]string{envRebalanceTimeout: "-1s"}, nil, envRebalanceTimeout},
+		{"bad instance id from the environment", map[string]string{envInstanceID: "a/b"}, nil, "instance id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			err := runConsumer(t.Context(), append(append([]string(nil), base...), tt.flags...), io.Discard, io.Discard)
+			var ec *exitCodeError
+			if !errors.As(err, &ec) || ec.code != 2 || !strings.Contains(err.Error(), tt.names) {
+				t.Fatalf("run = %v, want exit code 2 naming %q", err, tt.names)
+			}
+		})
+	}
+}
+
+func TestResolveInstanceID(t *testing.T) {
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := consumer.ValidateInstanceID(host); err != nil {
+		t.Fatalf("this host's name %q cannot be an instance id: %v", host, err)
+	}
+	for _, tt := range []struct{ flag, want string }{
+		{"", host},
+		{dynamicMember, ""},
+		{"consumer-7", "consumer-7"},
+	} {
+		got, err := resolveInstanceID(tt.flag)
+		if err != nil || got != tt.want {
+			t.Errorf("resolveInstanceID(%q) = %q, %v; want %q", tt.flag, got, err, tt.want)
+		}
+	}
+}
+
 // waitStatus polls the group's status, as `esconnect status` computes it,
 // until cond holds or timeout passes, and returns the status that held.
 func waitStatus(t *testing.T, s replayStack, group string, timeout time.Duration, cond func(kafkaops.Status) bool) kafkaops.Status {
@@ -293,27 +345,42 @@ func TestRunHelperProcess(t *testing.T) {
 	os.Exit(runMain(args, os.Stdout, os.Stderr))
 }
 
-// childLog collects the messages of a child's JSON log lines.
+// childLog collects the messages of a child's JSON log lines, the records
+// of its successful batches and the generations it was assigned partitions
+// in.
 type childLog struct {
-	mu      sync.Mutex
-	msgs    map[string]int
-	changed chan struct{}
+	mu          sync.Mutex
+	msgs        map[string]int
+	records     int
+	generations map[int32]bool
+	changed     chan struct{}
+	// done is closed when the log has been read to its end.
+	done chan struct{}
 }
 
 func watchLog(r io.Reader) *childLog {
-	l := &childLog{msgs: map[string]int{}, changed: make(chan struct{}, 1)}
+	l := &childLog{msgs: map[string]int{}, generations: map[int32]bool{}, changed: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
+		defer close(l.done)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			var line struct {
-				Msg string `json:"msg"`
+				Msg        string `json:"msg"`
+				Records    int    `json:"records"`
+				Generation int32  `json:"generation"`
 			}
 			if json.Unmarshal(sc.Bytes(), &line) != nil {
 				continue
 			}
 			l.mu.Lock()
 			l.msgs[line.Msg]++
+			switch line.Msg {
+			case "batch done":
+				l.records += line.Records
+			case "partition assigned":
+				l.generations[line.Generation] = true
+			}
 			l.mu.Unlock()
 			select {
 			case l.changed <- struct{}{}:
@@ -355,39 +422,8 @@ func TestRunPausedBySignals(t *testing.T) {
 		group := s.Kafka.Group("connect-signals")
 		produceValues(t, s, 0, 10)
 
-		cmd := exec.Command(os.Args[0], "-test.run=^TestRunHelperProcess$", "--",
-			"run", "kafka-es-sink", "--brokers", s.brokers, "--topic", s.topic, "--group", group, "--batch", "5", "--window", "20ms")
-		cmd.Env = append(os.Environ(), "ESCONNECT_TEST_MAIN=1")
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		// exited is closed once the child has exited, with its status in
-		// waitErr.
-		exited := make(chan struct{})
-		var waitErr error
-		log := watchLog(stderr)
-		go func() {
-			waitErr = cmd.Wait()
-			close(exited)
-		}()
-		t.Cleanup(func() {
-			select {
-			case <-exited:
-			default:
-				cmd.Process.Kill()
-				<-exited
-			}
-		})
-		signal := func(sig os.Signal) {
-			t.Helper()
-			if err := cmd.Process.Signal(sig); err != nil {
-				t.Fatalf("signal %v: %v", sig, err)
-			}
-		}
+		child := startRunChild(t, "--brokers", s.brokers, "--topic", s.topic, "--group", group, "--batch", "5", "--window", "20ms")
+		log, signal := child.log, child.signal
 
 		waitIndexed(t, s, 10, 30*time.Second)
 		signal(consumer.PauseSignal)
@@ -403,15 +439,7 @@ func TestRunPausedBySignals(t *testing.T) {
 		log.wait(t, "consumer resumed", 1, 30*time.Second)
 		ids := waitIndexed(t, s, 20, 30*time.Second)
 		waitStatus(t, s, group, 30*time.Second, activeCaughtUp)
-		signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-			if waitErr != nil {
-				t.Fatalf("esconnect run exited with %v after SIGTERM, want status 0", waitErr)
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("esconnect run did not exit within 30s of SIGTERM")
-		}
+		child.terminate()
 		for off := range 20 {
 			delete(ids, msgdoc.OffsetID(s.topic, 0, int64(off)))
 		}

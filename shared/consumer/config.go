@@ -174,6 +174,10 @@ func (c Config) withDefaults() Config {
 // ErrInvalidConfig is wrapped by New for missing or contradictory settings.
 var ErrInvalidConfig = errors.New("invalid consumer config")
 
+// Validate reports what New would refuse in c, with the defaults applied:
+// for callers that check their settings before they build the handler.
+func (c Config) Validate() error { return c.withDefaults().validate() }
+
 func (c Config) validate() error {
 	var errs []error
 	if len(c.Brokers) == 0 {
