@@ -48,7 +48,7 @@ func parseSoakFlags(args []string, stderr io.Writer) (soakFlags, []string, error
 	fs.DurationVar(&f.faults.Latency, "latency", def.Latency, "latency added to each request")
 	fs.StringVar(&f.binary, "binary", "", "esconnect executable run as the consumer (default: go build ./cmd/esconnect of the module in the working directory)")
 	fs.StringVar(&f.keepLog, "log-dir", "", "keep the consumers' logs in this directory")
-	fs.BoolVar(&f.waitSes, "wait-session", false, "after a kill, wait for the dead member's session (30s) to expire instead of removing it from the group")
+	fs.BoolVar(&f.waitSes, "wait-session", false, "after a kill, leave the dead member in the group (the restarted consumer, a static member under the same instance id, takes its place) instead of removing it")
 	if err := fs.Parse(args); err != nil {
 		return f, nil, err
 	}

@@ -57,8 +57,9 @@ type Config struct {
 	// BULK_MAX_DOCS; they override the soak's own.
 	Env map[string]string
 	// EvictKilled removes a killed consumer from the group before the
-	// restart (what its session expiry would do 30 s later), so that the
-	// replacement gets the partitions at once.
+	// restart (what its session expiry would do 10 s later). Without it the
+	// replacement, a static member under the same instance id (the host
+	// name), takes the dead member's place and partitions at once anyway.
 	EvictKilled bool
 	// Seed drives the kill points.
 	Seed int64
