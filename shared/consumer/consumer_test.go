@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -403,4 +404,45 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSlowPartitionDoesNotHoldUpOthers holds the handler of partition 0
+// inside its first batch: partition 1 must still be consumed to the end,
+// and once partition 0 is released everything is stored exactly once.
+func TestSlowPartitionDoesNotHoldUpOthers(t *testing.T) {
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		const n = 80
+		c := setup(t, k, 2)
+		produce(t, c, 0, n)
+		s := newStore()
+		release := make(chan struct{})
+		h := func(ctx context.Context, recs []kafkaevent.Record) (any, error) {
+			if recs[0].Partition == 0 {
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			return s.handler("a")(ctx, recs)
+		}
+		cfg := testConfig(c)
+		cfg.Concurrency = 2
+		_, stop := runConsumer(t, cfg, h)
+		// Round robin put half of the records on each partition.
+		s.waitDocs(t, n/2, 30*time.Second)
+		if docs, writes, _ := s.snapshot(); docs != n/2 {
+			t.Fatalf("store holds %d documents while partition 0 is held, want partition 1's %d", docs, n/2)
+		} else {
+			for id := range writes {
+				if !strings.HasPrefix(id, c.topic+"/1/") {
+					t.Fatalf("record %s stored while partition 0 is held", id)
+				}
+			}
+		}
+		close(release)
+		s.waitDocs(t, n, 30*time.Second)
+		stop()
+		assertExactlyOnce(t, s, n)
+	})
 }

@@ -140,14 +140,15 @@ func (c *Consumer) joined(gen int32, assigned []string) (state, previous string)
 //
 // Why a rejoin is how the state changes, and why it loses nothing:
 //
-//  1. Pause (or Resume) closes wake; watchState calls ForceRebalance, which
-//     ends the member's heartbeat loop as a rebalance would.
-//  2. The client revokes the assignment: endSession cancels the session, so
-//     each partition worker abandons the batch it is collecting (records
-//     never handed to the handler, so not committed) or lets its handler
-//     call finish and commits it. The client waits for that before
-//     rejoining, so the commit carries a generation the coordinator knows
-//     and is accepted.
+//  1. Pause (or Resume) closes wake; watchState cancels the session's
+//     context, so each partition worker abandons the batch it is collecting
+//     (records never handed to the handler, so not committed) or lets its
+//     handler call finish and commits it, and starts no other. Then it
+//     calls ForceRebalance, which ends the member's heartbeat loop as a
+//     rebalance would.
+//  2. The client revokes the assignment: endSession waits for the workers.
+//     The client waits for that before rejoining, so a commit carries a
+//     generation the coordinator knows and is accepted.
 //  3. The client rejoins with the same member id; the JoinGroup carries the
 //     new user data (stateBalancer). Metadata that changed makes the
 //     coordinator rebalance; with the same members and partitions the range
@@ -156,7 +157,7 @@ func (c *Consumer) joined(gen int32, assigned []string) (state, previous string)
 //  4. A paused session pauses fetching and starts no partition workers, so
 //     nothing is fetched or committed; a resumed one resumes fetching from
 //     the committed offsets.
-func (c *Consumer) watchState(sessCtx context.Context, cl *kgo.Client, announced string) {
+func (c *Consumer) watchState(sessCtx context.Context, endSession context.CancelFunc, cl *kgo.Client, announced string) {
 	var poll <-chan time.Time
 	if announced == kafkaops.MemberPaused {
 		t := time.NewTicker(c.cfg.MaxWait)
@@ -167,6 +168,9 @@ func (c *Consumer) watchState(sessCtx context.Context, cl *kgo.Client, announced
 		want, wake := c.wanted()
 		if want != announced {
 			c.log.Info("rejoining the group to announce the new state", "group", c.cfg.Group, "state", want)
+			// The session ends here, not when the client gets round to
+			// revoking: no worker may start another batch meanwhile.
+			endSession()
 			cl.ForceRebalance()
 			<-sessCtx.Done()
 			return

@@ -87,7 +87,7 @@ func (c *Consumer) startSession(runCtx context.Context, cl *kgo.Client, assigned
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		c.watchState(ctx, cl, state)
+		c.watchState(ctx, cancel, cl, state)
 	}()
 	c.mu.Lock()
 	c.sess = s
