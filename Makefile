@@ -35,7 +35,7 @@ $(addprefix build-,$(FUNCTIONS)): build-%:
 # `sam build` runs `make build-<LogicalId>` (Metadata: BuildMethod: makefile)
 # with ARTIFACTS_DIR set; each target reuses build-<function> so SAM builds
 # with exactly the flags above, then hands SAM the bootstrap.
-SAM_FUNCTIONS := KafkaEsSinkMskFunction:kafka-es-sink KafkaEsSinkSelfManagedFunction:kafka-es-sink PgEsSyncFunction:pg-es-sync
+SAM_FUNCTIONS := KafkaEsSinkFunction:kafka-es-sink PgEsSyncFunction:pg-es-sync
 SAM_TARGETS   := $(foreach f,$(SAM_FUNCTIONS),build-$(word 1,$(subst :, ,$(f))))
 .PHONY: $(SAM_TARGETS)
 
@@ -49,8 +49,13 @@ test: ## every test: vet, the suite against the embedded doubles and the real se
 	./scripts/ensure-postgres.sh
 	./scripts/fetch-chinook.sh
 	$(GO) vet ./...
+	./scripts/check-deploy.sh
 	./scripts/realstack.sh run -- $(GO) test $(TEST_FLAGS) ./...
 	./scripts/fuzz.sh 3
+
+.PHONY: check-deploy
+check-deploy: ## template.yaml and s.yaml checked by sam, the SAM translator, cfn-lint and the Serverless Devs CLI (docs/deploy.md)
+	./scripts/check-deploy.sh
 
 .PHONY: test-embedded realstack realstack-stop
 test-embedded: ## the suite against the embedded doubles only (an explicit opt-out of the real servers)

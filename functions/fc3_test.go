@@ -1,13 +1,14 @@
 package functions
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 )
 
-var subVar = regexp.MustCompile(`\$\{([A-Za-z0-9:]+)\}`)
-
+// TestServerlessDevs checks what only this project knows about s.yaml: the
+// Makefile targets its actions run, the runtime contract of the bootstrap,
+// and the settings the functions read. The Serverless Devs CLI renders it
+// and validates it against the fc3 schema in scripts/check-deploy.sh.
 func TestServerlessDevs(t *testing.T) {
 	root := parseYAML(t, "s.yaml")
 	if got := str(get(root, "edition")); got != "3.0.0" {
