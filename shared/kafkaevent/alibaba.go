@@ -117,15 +117,16 @@ func decodeElement(raw json.RawMessage, f Format, binary bool) (Record, *Failure
 	var d elementDecoder
 	d.decode(&a, f, binary)
 	if d.err != nil {
-		return Record{}, &Failure{Topic: d.rec.Topic, Partition: d.rec.Partition, Offset: d.rec.Offset, HasOffset: d.hasOffset, Err: d.err}
+		return Record{}, &Failure{Topic: d.rec.Topic, Partition: d.rec.Partition, Offset: d.rec.Offset, HasPartition: d.hasPartition, HasOffset: d.hasOffset, Err: d.err}
 	}
 	return d.rec, nil
 }
 
 type elementDecoder struct {
-	rec       Record
-	hasOffset bool
-	err       *RecordError
+	rec          Record
+	hasPartition bool
+	hasOffset    bool
+	err          *RecordError
 }
 
 func (d *elementDecoder) fail(e *RecordError) {
@@ -141,7 +142,7 @@ func (d *elementDecoder) decode(a *aliFields, f Format, binary bool) {
 		d.fail(recordErr(ErrWrongType, "topic", "not a string"))
 	}
 	if p, ok := d.integer("partition", a.Partition, true, 32); ok {
-		d.rec.Partition = int32(p)
+		d.rec.Partition, d.hasPartition = int32(p), true
 	}
 	if o, ok := d.integer("offset", a.Offset, true, 64); ok {
 		d.rec.Offset, d.hasOffset = o, true

@@ -223,9 +223,13 @@ func (d *awsDecoder) failure(index int, p *pendingRecord, r Record, err *RecordE
 		Topic:     r.Topic,
 		Partition: r.Partition,
 		Offset:    r.Offset,
-		HasOffset: p.flags&hasOffset != 0,
-		Raw:       json.RawMessage(d.s.b[p.start:s.i]),
-		Err:       err,
+		// The position fields say whether Topic, Partition and Offset were
+		// read or are zero values; a partial batch response must not name
+		// a position that was not read.
+		HasPartition: p.flags&hasPartition != 0,
+		HasOffset:    p.flags&hasOffset != 0,
+		Raw:          json.RawMessage(d.s.b[p.start:s.i]),
+		Err:          err,
 	})
 }
 

@@ -60,7 +60,11 @@ type Failure struct {
 	Topic     string
 	Partition int32
 	Offset    int64
-	HasOffset bool
+	// HasPartition and HasOffset report that the element carried a usable
+	// partition and offset; otherwise Partition and Offset are zero values.
+	// Topic is empty when the element carried none.
+	HasPartition bool
+	HasOffset    bool
 	// Raw is the element as it appeared in the payload. It aliases the
 	// payload for AWS events; copy it to keep it beyond the payload.
 	Raw json.RawMessage

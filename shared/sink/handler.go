@@ -35,6 +35,12 @@ var (
 	ErrDeadLetter = errors.New("dead letters not written")
 	// ErrRecordsFailed reports permanent record failures with ON_FAILURE=fail.
 	ErrRecordsFailed = errors.New("records failed")
+	// ErrNoPosition reports a record to hand back in a partial batch
+	// response whose payload element had no topic, partition or offset:
+	// no identifier names it without skipping it or rewinding the
+	// partition, so the whole batch fails instead. It comes with
+	// ErrRecordsFailed.
+	ErrNoPosition = errors.New("failed record has no topic, partition or offset to report")
 	// ErrOverflowFetch reports that overflow records could not be read from
 	// Kafka for a reason that may pass (broker unreachable).
 	ErrOverflowFetch = errors.New("overflow records not fetched")
@@ -119,6 +125,9 @@ type pending struct {
 	typ    string
 	reason string
 	status int
+	// unplaced: the payload did not say where in Kafka the record is
+	// (rec's topic, partition or offset are zero values).
+	unplaced bool
 }
 
 func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Record, decodeFailures []kafkaevent.Failure, aws bool) (Result, error) {
@@ -232,6 +241,22 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 		handBack = append(handBack, back...)
 	}
 	if len(handBack) > 0 {
+		// Lambda resumes each reported partition at the reported offset. A
+		// record whose position the payload did not give cannot be
+		// reported: a guessed offset could skip it or rewind the partition
+		// (offset 0 is "from the start"), and a guessed partition names
+		// records that were not failed. Failing the batch makes Lambda
+		// deliver all of it again, which the deterministic ids make
+		// harmless; no dead letter was acknowledged in this invocation.
+		for _, p := range handBack {
+			if p.unplaced {
+				for _, q := range handBack {
+					res.Failures = append(res.Failures, q.failure(OutcomeFailed))
+				}
+				return h.finish(ctx, start, res, fmt.Errorf("%w: %w (%s: %s); the whole batch is retried",
+					ErrRecordsFailed, ErrNoPosition, p.typ, p.reason))
+			}
+		}
 		fs := make([]Failure, 0, len(handBack))
 		for _, p := range handBack {
 			f := p.failure(OutcomeFailed)
@@ -331,6 +356,9 @@ func decodeFailure(f kafkaevent.Failure) pending {
 		raw:    append([]byte(nil), f.Raw...),
 		typ:    TypeDecode,
 		reason: f.Err.Error(),
+		// Lambda's identifier is "<topic>-<partition>" and an offset, so
+		// all three must have been read.
+		unplaced: f.Topic == "" || !f.HasPartition || !f.HasOffset,
 	}
 	var re *kafkaevent.RecordError
 	if errors.As(f.Err, &re) {
