@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/errtype"
 )
 
 // Env reads settings from a lookup function and remembers every problem it
@@ -46,8 +48,9 @@ func (e *Env) Fail(name, format string, args ...any) {
 	e.errs = append(e.errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
 }
 
-// Err returns every recorded problem joined, or nil.
-func (e *Env) Err() error { return errors.Join(e.errs...) }
+// Err returns every recorded problem joined, or nil. Its errorType is
+// ConfigError.
+func (e *Env) Err() error { return errtype.Wrap(errtype.Config, errors.Join(e.errs...)) }
 
 // String returns the value of name or def.
 func (e *Env) String(name, def string) string {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
@@ -61,9 +62,9 @@ type Publisher interface {
 // Errors for branching on.
 var (
 	// ErrTarget reports a malformed or unsupported target.
-	ErrTarget = errors.New("invalid dead-letter target")
+	ErrTarget = errtype.New(errtype.Config, "invalid dead-letter target")
 	// ErrPublish reports that the target did not acknowledge every letter.
-	ErrPublish = errors.New("dead letters not acknowledged")
+	ErrPublish = errtype.New(errtype.DeadLetterUnavailable, "dead letters not acknowledged")
 	// ErrClosed reports a Publish after Close.
 	ErrClosed = errors.New("dead-letter publisher closed")
 )

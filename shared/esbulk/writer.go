@@ -11,6 +11,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/errtype"
 )
 
 // ErrIncomplete is wrapped by Write's error when some actions are still
@@ -18,17 +19,17 @@ import (
 // invocation deadline or the caller's context ran out first (or
 // Elasticsearch stayed unreachable). The Report says which actions
 // succeeded; Report.Unresolved lists the others.
-var ErrIncomplete = errors.New("bulk write incomplete")
+var ErrIncomplete = errtype.New(errtype.ElasticsearchUnavailable, "bulk write incomplete")
 
 // ErrForbidden is wrapped by Write's error when Elasticsearch refused some
 // actions for the credentials or their privileges (401, or 403
 // security_exception): a configuration problem of the deployment, not of
 // the documents, so the caller must fail rather than dead-letter them.
 // errors.Is also matches the actions' *ItemError (see ItemError.Forbidden).
-var ErrForbidden = errors.New("elasticsearch refused the credentials or their privileges")
+var ErrForbidden = errtype.New(errtype.Forbidden, "elasticsearch refused the credentials or their privileges")
 
 // ErrInvalidConfig is wrapped by New for a configuration it cannot use.
-var ErrInvalidConfig = errors.New("invalid bulk writer configuration")
+var ErrInvalidConfig = errtype.New(errtype.Config, "invalid bulk writer configuration")
 
 // Config configures a Writer. Zero values take the defaults of
 // config.LoadBulk (the same constants), so a Config with only Client set

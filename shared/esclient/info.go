@@ -3,11 +3,12 @@ package esclient
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
+
+	"github.com/esconnect/esconnect/shared/errtype"
 )
 
 // Info is what Ping learns about the cluster.
@@ -20,7 +21,7 @@ type Info struct {
 // status; transport failures (refused connection, certificate) are wrapped
 // as they come so that errors.As finds, for example,
 // *tls.CertificateVerificationError.
-var ErrUnavailable = errors.New("elasticsearch unavailable")
+var ErrUnavailable = errtype.New(errtype.ElasticsearchUnavailable, "elasticsearch unavailable")
 
 // maxInfoBody bounds the answer Ping reads.
 const maxInfoBody = 1 << 20

@@ -21,7 +21,6 @@ package esclient
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -33,6 +32,7 @@ import (
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/sigv4"
 )
 
@@ -58,12 +58,12 @@ const (
 var (
 	// ErrInvalidSettings is wrapped by New when the settings cannot make a
 	// transport (an unparsable URL or cloud id, a CA file without PEM).
-	ErrInvalidSettings = errors.New("invalid elasticsearch settings")
+	ErrInvalidSettings = errtype.New(errtype.Config, "invalid elasticsearch settings")
 	// ErrNotElasticsearch is returned by Perform for a successful answer
 	// without the X-Elastic-Product header: the address reaches some other
 	// HTTP service (or a proxy that strips the header), and treating its
 	// 200s as bulk confirmations would acknowledge records nobody stored.
-	ErrNotElasticsearch = errors.New("the server is not Elasticsearch (no X-Elastic-Product header; for OpenSearch set " + config.EnvESDistribution + "=" + config.DistributionOpenSearch + ")")
+	ErrNotElasticsearch = errtype.New(errtype.NotElasticsearch, "the server is not Elasticsearch (no X-Elastic-Product header; for OpenSearch set "+config.EnvESDistribution+"="+config.DistributionOpenSearch+")")
 )
 
 // Transport sends requests to the configured nodes. It is safe for

@@ -2,7 +2,6 @@ package pgsync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,10 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/errtype"
 )
 
 // ErrNotFound reports configured schemas or tables the catalog does not have.
-var ErrNotFound = errors.New("not found in the database")
+var ErrNotFound = errtype.New(errtype.PostgresNotFound, "not found in the database")
 
 // source is one stream of rows that becomes documents: a table, or an
 // advanced rule's query.

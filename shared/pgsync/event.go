@@ -3,12 +3,13 @@ package pgsync
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
+
+	"github.com/esconnect/esconnect/shared/errtype"
 )
 
 // ErrUnknownEvent reports a payload that is none of the schedule triggers.
-var ErrUnknownEvent = errors.New("not a schedule trigger event")
+var ErrUnknownEvent = errtype.New(errtype.InvalidPayload, "not a schedule trigger event")
 
 // Trigger is what started the sync, taken from the trigger payload.
 type Trigger struct {

@@ -9,7 +9,6 @@ package pgsync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -19,17 +18,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // ErrSyncFailed is returned with a job that ended in status error, so the
 // platform records a failed invocation; the job carries the reason.
-var ErrSyncFailed = errors.New("sync failed")
+var ErrSyncFailed = errtype.Fallback(errtype.SyncFailed, "sync failed")
 
 // ErrNearDeadline is the cause of a sync stopped before the invocation
 // deadline.
-var ErrNearDeadline = errors.New("stopped before the invocation deadline; nothing was deleted, the next run starts over")
+var ErrNearDeadline = errtype.New(errtype.Deadline, "stopped before the invocation deadline; nothing was deleted, the next run starts over")
 
 // Handler runs syncs. It is safe for concurrent use; concurrent syncs of the
 // same database into the same index skip each other through the lock.

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/errtype"
 )
 
 // ErrLocked reports that another sync of the same database into the same
@@ -81,7 +82,7 @@ func openSession(ctx context.Context, cc *pgx.ConnConfig, key int64) (*session, 
 func openSessionWith(ctx context.Context, cc *pgx.ConnConfig, key int64, cursors bool) (*session, error) {
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to postgres: %w", err)
+		return nil, errtype.Wrap(errtype.PostgresUnavailable, fmt.Errorf("connecting to postgres: %w", err))
 	}
 	s := &session{conn: conn, key: key, types: newTypeResolver(conn)}
 	var got bool

@@ -37,9 +37,13 @@ var ErrPayloadTooLarge = errors.New("event payload too large")
 // and would only exhaust the instance's memory.
 const MaxPayloadBytes = 32 << 20
 
-// typedError is implemented by errors that name their category, such as a
-// handler's configuration or partial-failure errors.
+// typedError is implemented by errors that name their category: the
+// sentinels of shared/errtype, which the functions' packages declare.
 type typedError interface{ ErrorType() string }
+
+// fallbackTypedError names a category that counts only when nothing more
+// specific in the chain names one (errtype.Fallback).
+type fallbackTypedError interface{ FallbackErrorType() string }
 
 // toErrorResponse turns a handler error into the platform failure body.
 func toErrorResponse(err error) *ErrorResponse {
@@ -50,8 +54,13 @@ func toErrorResponse(err error) *ErrorResponse {
 	return &ErrorResponse{Message: err.Error(), Type: errorType(err)}
 }
 
+// errorType is the one place a failure becomes its errorType: the first
+// typed error in err's chain (in errors.As order, so the outermost sentinel
+// a package wrapped wins), then the adapters' own cases, then a fallback
+// type, and FunctionError only for an error nothing classifies.
 func errorType(err error) string {
 	var te typedError
+	var fe fallbackTypedError
 	switch {
 	case errors.As(err, &te) && te.ErrorType() != "":
 		return te.ErrorType()
@@ -61,6 +70,8 @@ func errorType(err error) string {
 		return TypeDeadline
 	case errors.Is(err, context.Canceled):
 		return TypeCanceled
+	case errors.As(err, &fe) && fe.FallbackErrorType() != "":
+		return fe.FallbackErrorType()
 	}
 	return TypeFunctionError
 }

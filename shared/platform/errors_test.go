@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/esconnect/esconnect/shared/errtype"
 )
+
+var syncFailed = errtype.Fallback(errtype.SyncFailed, "sync failed")
 
 type configError struct{}
 
@@ -23,6 +27,15 @@ func TestToErrorResponse(t *testing.T) {
 		{"canceled", TypeCanceled, "context canceled", context.Canceled},
 		{"too large", TypePayloadTooLarge, "event payload too large", ErrPayloadTooLarge},
 		{"already a response", "X", "y", fmt.Errorf("wrapped: %w", &ErrorResponse{Type: "X", Message: "y"})},
+		{"first typed error wins", errtype.Forbidden, "refused: not confirmed",
+			fmt.Errorf("%w: %w", errtype.New(errtype.Forbidden, "refused"), errtype.New(errtype.ElasticsearchUnavailable, "not confirmed"))},
+		{"typed before the deadline", errtype.ElasticsearchUnavailable, "not confirmed: context deadline exceeded",
+			fmt.Errorf("%w: %w", errtype.New(errtype.ElasticsearchUnavailable, "not confirmed"), context.DeadlineExceeded)},
+		{"a fallback yields to a typed cause", errtype.PostgresUnavailable, "sync failed: connecting",
+			fmt.Errorf("%w: %w", syncFailed, errtype.Wrap(errtype.PostgresUnavailable, errors.New("connecting")))},
+		{"a fallback yields to the deadline", TypeDeadline, "sync failed: context deadline exceeded",
+			fmt.Errorf("%w: %w", syncFailed, context.DeadlineExceeded)},
+		{"a fallback alone", errtype.SyncFailed, "sync failed: boom", fmt.Errorf("%w: %w", syncFailed, errors.New("boom"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

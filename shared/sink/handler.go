@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -26,15 +27,15 @@ import (
 var (
 	// ErrPayload reports a payload that is not a Kafka trigger payload at
 	// all, so no record in it can be accounted for.
-	ErrPayload = errors.New("unusable trigger payload")
+	ErrPayload = errtype.New(errtype.InvalidPayload, "unusable trigger payload")
 	// ErrUnconfirmed reports records that Elasticsearch did not confirm
 	// within the retry budget or the deadline.
-	ErrUnconfirmed = errors.New("records not confirmed by elasticsearch")
+	ErrUnconfirmed = errtype.New(errtype.ElasticsearchUnavailable, "records not confirmed by elasticsearch")
 	// ErrDeadLetter reports that the dead-letter target did not acknowledge
 	// the dead letters.
-	ErrDeadLetter = errors.New("dead letters not written")
+	ErrDeadLetter = errtype.New(errtype.DeadLetterUnavailable, "dead letters not written")
 	// ErrRecordsFailed reports permanent record failures with ON_FAILURE=fail.
-	ErrRecordsFailed = errors.New("records failed")
+	ErrRecordsFailed = errtype.New(errtype.RecordsFailed, "records failed")
 	// ErrNoPosition reports a record to hand back in a partial batch
 	// response whose payload element had no topic, partition or offset:
 	// no identifier names it without skipping it or rewinding the
@@ -43,7 +44,7 @@ var (
 	ErrNoPosition = errors.New("failed record has no topic, partition or offset to report")
 	// ErrOverflowFetch reports that overflow records could not be read from
 	// Kafka for a reason that may pass (broker unreachable).
-	ErrOverflowFetch = errors.New("overflow records not fetched")
+	ErrOverflowFetch = errtype.New(errtype.KafkaUnavailable, "overflow records not fetched")
 	// ErrForbidden reports records Elasticsearch refused for the
 	// credentials or their privileges (401, 403 security_exception); the
 	// error wraps ErrUnconfirmed too. It is esbulk.ErrForbidden: a
@@ -372,5 +373,9 @@ func (p pending) failure(outcome string) Failure {
 }
 
 func (p pending) where() string {
+	if p.unplaced {
+		// Zero values would read as a real position (offset 0).
+		return "a record without topic, partition or offset"
+	}
 	return fmt.Sprintf("%s-%d@%d", p.rec.Topic, p.rec.Partition, p.rec.Offset)
 }

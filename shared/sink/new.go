@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
@@ -44,7 +45,7 @@ type Deps struct {
 }
 
 // ErrConfig reports settings or dependencies the handler cannot run with.
-var ErrConfig = errors.New("invalid kafka-es-sink setup")
+var ErrConfig = errtype.New(errtype.Config, "invalid kafka-es-sink setup")
 
 // overflowDialTimeout bounds connecting to a broker for an overflow fetch.
 const overflowDialTimeout = 10 * time.Second
