@@ -45,7 +45,7 @@ $(SAM_TARGETS): build-%:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	cp $(DIST)/$(patsubst $*:%,%,$(filter $*:%,$(SAM_FUNCTIONS)))/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
 
-test: ## every test: vet, the suite against the embedded doubles and the real servers (started and stopped here), fuzz
+test: ## every test: vet, the deployment files checked by AWS's and Serverless Devs' tools, the suite against the embedded doubles and the real servers (started and stopped here), fuzz
 	./scripts/ensure-postgres.sh
 	./scripts/fetch-chinook.sh
 	$(GO) vet ./...
