@@ -53,8 +53,6 @@ func newSyncEnvOn(t *testing.T, srv *esnode.Server, setup string, edit func(*con
 	schema := testSchema(t, conn, setup)
 	env := config.FromMap(map[string]string{"ES_URL": srv.URL, "RETRY_MAX": "2", "RETRY_BACKOFF_INITIAL": "10ms"})
 	cfg := testConfig(schema)
-	cfg.Index = strings.ReplaceAll(schema, "_", "-")
-	cfg.JobsIndex = "jobs-" + cfg.Index
 	cfg.FetchSize = 2
 	cfg.DeadlineMargin = config.DefaultSyncDeadlineMargin
 	cfg.Elasticsearch = config.LoadElasticsearch(env)
