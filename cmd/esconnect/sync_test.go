@@ -13,9 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/pgsync"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 func pgTestURL() string {
@@ -52,32 +51,43 @@ func syncSchema(t *testing.T) string {
 }
 
 func TestSyncCommand(t *testing.T) {
-	schema := syncSchema(t)
-	srv := esnodetest.Start(t, esnode.Options{})
-	index := strings.ReplaceAll(schema, "_", "-")
-	for k, v := range map[string]string{"PG_URL": pgTestURL(), "PG_SCHEMA": schema, "ES_URL": srv.URL,
-		"ES_INDEX": index, "SYNC_JOBS_INDEX": "jobs-" + index} {
-		t.Setenv(k, v)
-	}
-	var out, errOut bytes.Buffer
-	if code := runMain([]string{"sync"}, &out, &errOut); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	var job pgsync.Job
-	if err := json.Unmarshal(out.Bytes(), &job); err != nil {
-		t.Fatalf("stdout is not the job: %v\n%s", err, out.String())
-	}
-	if job.Status != pgsync.StatusCompleted || job.TriggerMethod != pgsync.TriggerOnDemand || job.IndexedDocumentCount != 2 {
-		t.Fatalf("job %+v", job)
-	}
-	// stderr is not a terminal here: no progress line.
-	if strings.Contains(errOut.String(), "rows/s") {
-		t.Errorf("progress written to a non-terminal: %q", errOut.String())
-	}
-	c := esnodetest.Client(t, srv)
-	if src := esnodetest.Source(t, c, index, "test_"+schema+"_items_2"); src == nil || src["name"] != "two" {
-		t.Errorf("document: %v", src)
-	}
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		schema := syncSchema(t)
+		// Named after the schema, so that another run of this test against
+		// the same PostgreSQL never holds this sync's lock; private to the
+		// test on a real server.
+		base := strings.ReplaceAll(schema, "_", "-")
+		index, jobs := e.Index(base), e.Index("jobs-"+base)
+		env := map[string]string{"PG_URL": pgTestURL(), "PG_SCHEMA": schema, "ES_INDEX": index, "SYNC_JOBS_INDEX": jobs}
+		for k, v := range e.Env() {
+			env[k] = v
+		}
+		for k, v := range env {
+			t.Setenv(k, v)
+		}
+		var out, errOut bytes.Buffer
+		if code := runMain([]string{"sync"}, &out, &errOut); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		var job pgsync.Job
+		if err := json.Unmarshal(out.Bytes(), &job); err != nil {
+			t.Fatalf("stdout is not the job: %v\n%s", err, out.String())
+		}
+		if job.Status != pgsync.StatusCompleted || job.TriggerMethod != pgsync.TriggerOnDemand || job.IndexedDocumentCount != 2 ||
+			job.TotalDocumentCount != 2 {
+			t.Fatalf("job %+v", job)
+		}
+		// stderr is not a terminal here: no progress line.
+		if strings.Contains(errOut.String(), "rows/s") {
+			t.Errorf("progress written to a non-terminal: %q", errOut.String())
+		}
+		if src := e.Source(t, index, "test_"+schema+"_items_2"); src == nil || src["name"] != "two" {
+			t.Errorf("document: %v", src)
+		}
+		if src := e.Source(t, jobs, job.ID); src["status"] != pgsync.StatusCompleted || src["trigger_method"] != pgsync.TriggerOnDemand {
+			t.Errorf("stored job record: %v", src)
+		}
+	})
 }
 
 func TestSyncCommandBadSettings(t *testing.T) {

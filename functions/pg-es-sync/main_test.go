@@ -11,15 +11,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/esconnect/esconnect/shared/esnode"
-	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/platform/platformtest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 const (
 	pkg         = "github.com/esconnect/esconnect/functions/pg-es-sync"
 	testTimeout = 60 * time.Second
-	index       = "pg-sync-test"
+	// index is the ES_INDEX of the start-up benchmark, which reaches no server.
+	index = "pg-sync-test"
 )
 
 func pgURL() string {
@@ -68,10 +68,28 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-func syncEnv(node *esnode.Server, schema string, extra map[string]string) map[string]string {
+// target is where a test's sync writes: the engine and the index names,
+// private to the test on a real server (through e.Index). The index is named
+// after the schema, so the advisory lock of another run of these tests
+// against the same PostgreSQL never collides with this one.
+type target struct {
+	e           *targettest.Engine
+	index, jobs string
+}
+
+func newTarget(e *targettest.Engine, schema string) target {
+	base := strings.ReplaceAll(schema, "_", "-")
+	return target{e: e, index: e.Index("pg-sync-" + base), jobs: e.Index("jobs-" + base)}
+}
+
+// syncEnv is the function's environment for a sync of schema into tg.
+func syncEnv(tg target, schema string, extra map[string]string) map[string]string {
 	env := map[string]string{
-		"ES_URL": node.URL, "ES_INDEX": index, "PG_URL": pgURL(), "PG_SCHEMA": schema,
+		"ES_INDEX": tg.index, "SYNC_JOBS_INDEX": tg.jobs, "PG_URL": pgURL(), "PG_SCHEMA": schema,
 		"PG_TABLES": "customers", "ES_REFRESH": "true",
+	}
+	for k, v := range tg.e.Env() {
+		env[k] = v
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -79,15 +97,27 @@ func syncEnv(node *esnode.Server, schema string, extra map[string]string) map[st
 	return env
 }
 
-func assertSynced(t *testing.T, node *esnode.Server, job []byte) {
+// assertSynced checks the function's response, the index and the job record
+// the response names.
+func assertSynced(t *testing.T, tg target, response []byte) {
 	t.Helper()
-	if !strings.Contains(string(job), "completed") {
-		t.Errorf("job %s is not completed", job)
+	var job struct {
+		ID                   string `json:"id"`
+		Status               string `json:"status"`
+		IndexedDocumentCount int    `json:"indexed_document_count"`
+		TotalDocumentCount   int    `json:"total_document_count"`
 	}
-	c := esnodetest.Client(t, node)
-	esnodetest.Refresh(t, c, index)
-	if n := esnodetest.Count(t, c, index); n != 2 {
+	if err := json.Unmarshal(response, &job); err != nil {
+		t.Fatalf("response %s is not the job record: %v", response, err)
+	}
+	if job.Status != "completed" || job.IndexedDocumentCount != 2 || job.TotalDocumentCount != 2 {
+		t.Errorf("job %s: want completed with the table's 2 rows", response)
+	}
+	if n := tg.e.Count(t, tg.index); n != 2 {
 		t.Fatalf("index holds %d documents, want the table's 2 rows", n)
+	}
+	if stored := tg.e.Source(t, tg.jobs, job.ID); stored["status"] != "completed" {
+		t.Errorf("stored job record %s: %v", job.ID, stored)
 	}
 }
 
@@ -95,23 +125,26 @@ func TestLambda(t *testing.T) {
 	bin := platformtest.Build(t, pkg)
 
 	t.Run("scheduled sync", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-		defer cancel()
-		node := esnodetest.Start(t, esnode.Options{})
-		api := platformtest.NewRuntimeAPI(t)
-		platformtest.Start(t, bin, syncEnv(node, testTable(t), map[string]string{"AWS_LAMBDA_RUNTIME_API": api.Addr()}))
-		_, o, err := api.Invoke(ctx, fixture(t, "aws-eventbridge-schedule.json"), 50*time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if o.Error != nil {
-			t.Fatalf("sync failed: %+v", o.Error)
-		}
-		assertSynced(t, node, o.Response)
-		_, o, err = api.Invoke(ctx, []byte("[not a schedule"), 10*time.Second)
-		if err != nil || o.Error == nil {
-			t.Fatalf("malformed trigger: %+v %v, want an error", o, err)
-		}
+		targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+			ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+			defer cancel()
+			schema := testTable(t)
+			tg := newTarget(e, schema)
+			api := platformtest.NewRuntimeAPI(t)
+			platformtest.Start(t, bin, syncEnv(tg, schema, map[string]string{"AWS_LAMBDA_RUNTIME_API": api.Addr()}))
+			_, o, err := api.Invoke(ctx, fixture(t, "aws-eventbridge-schedule.json"), 50*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Error != nil {
+				t.Fatalf("sync failed: %+v", o.Error)
+			}
+			assertSynced(t, tg, o.Response)
+			_, o, err = api.Invoke(ctx, []byte("[not a schedule"), 10*time.Second)
+			if err != nil || o.Error == nil {
+				t.Fatalf("malformed trigger: %+v %v, want an error", o, err)
+			}
+		})
 	})
 
 	t.Run("bad configuration", func(t *testing.T) {
@@ -138,17 +171,16 @@ func TestLambda(t *testing.T) {
 
 func TestFC(t *testing.T) {
 	bin := platformtest.Build(t, pkg)
-	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	defer cancel()
-	node := esnodetest.Start(t, esnode.Options{})
-	_, base := platformtest.StartFC(ctx, t, bin, syncEnv(node, testTable(t), nil))
-	r, err := platformtest.InvokeFC(ctx, base, "timer-1", fixture(t, "fc-timer.json"), 50)
-	if err != nil || r.Status != 200 || r.FCStatus != "200" {
-		t.Fatalf("timer invocation: %+v %v", r, err)
-	}
-	var job map[string]any
-	if err := json.Unmarshal(r.Body, &job); err != nil {
-		t.Fatalf("response %s is not the job record: %v", r.Body, err)
-	}
-	assertSynced(t, node, r.Body)
+	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
+		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+		defer cancel()
+		schema := testTable(t)
+		tg := newTarget(e, schema)
+		_, base := platformtest.StartFC(ctx, t, bin, syncEnv(tg, schema, nil))
+		r, err := platformtest.InvokeFC(ctx, base, "timer-1", fixture(t, "fc-timer.json"), 50)
+		if err != nil || r.Status != 200 || r.FCStatus != "200" {
+			t.Fatalf("timer invocation: %+v %v", r, err)
+		}
+		assertSynced(t, tg, r.Body)
+	})
 }

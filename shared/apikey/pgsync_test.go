@@ -71,12 +71,14 @@ func runSync(t *testing.T, s *esnode.Server, key, schema, index, jobs string) (p
 	return h.Handle(t.Context(), nil)
 }
 
-// TestSyncWorksWithExactlyItsKey runs pg-es-sync with the key apikey
-// builds, then, for each privilege removed, on a node where a full-key run
-// already created the index and a row has since been deleted (so the run
-// must delete a document), with the jobs index dropped (so it must be
-// created again): the full key completes, every reduced key fails with a 403.
-func TestSyncWorksWithExactlyItsKey(t *testing.T) {
+// TestSyncWorksWithExactlyItsKeyOnEsnode runs pg-es-sync with the key
+// apikey builds, then, for each privilege removed, on a node where a
+// full-key run already created the index and a row has since been deleted
+// (so the run must delete a document), with the jobs index dropped (so it
+// must be created again): the full key completes, every reduced key fails
+// with a 403. The real test servers run without security, so the privileges
+// are checked by the esnode's API keys.
+func TestSyncWorksWithExactlyItsKeyOnEsnode(t *testing.T) {
 	conn, schema := pgSchema(t)
 	index := strings.ReplaceAll(schema, "_", "-")
 	jobs := "jobs-" + index

@@ -6,12 +6,16 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // Without a jobs index the sync writes no job record and still returns the
-// job: the connector service records it in the connector's sync job.
-func TestSyncWithoutJobsIndexWritesNoRecord(t *testing.T) {
-	env := newSyncEnv(t, esnode.Options{}, shopSetup, func(c *config.PGSync) { c.JobsIndex = "" })
+// job: the connector service records it in the connector's sync job. Seeing
+// that no record went anywhere takes a node of the test's own, whose every
+// index the test may list.
+func TestSyncWithoutJobsIndexWritesNoRecordOnEsnode(t *testing.T) {
+	env := newEngineSync(t, targettest.Esnode(t, esnodetest.Start(t, esnode.Options{})), shopSetup, func(c *config.PGSync) { c.JobsIndex = "" })
 	job, err := env.h.Sync(t.Context(), TriggerOnDemand, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -19,7 +23,7 @@ func TestSyncWithoutJobsIndexWritesNoRecord(t *testing.T) {
 	if job.Status != StatusCompleted || job.IndexedDocumentCount == 0 {
 		t.Fatalf("job %+v", job)
 	}
-	res, err := env.es.Indices.Get([]string{"*"}, env.es.Indices.Get.WithExpandWildcards("all"))
+	res, err := env.e.API.Indices.Get([]string{"*"}, env.e.API.Indices.Get.WithExpandWildcards("all"), env.e.API.Indices.Get.WithContext(t.Context()))
 	if err != nil {
 		t.Fatal(err)
 	}

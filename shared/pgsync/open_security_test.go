@@ -19,28 +19,39 @@ import (
 )
 
 // secureEnv is one pg-es-sync deployment's settings against a test schema
-// and an esnode, loaded the way the function loads them.
+// and a search server, loaded the way the function loads them.
 type secureEnv struct {
 	schema string
-	srv    *esnode.Server
 	env    map[string]string
 }
 
-// newSecureEnv creates a schema with one small table and an esnode with
-// opts. The index is named after the schema so that the advisory lock of
-// concurrent runs never collides.
-func newSecureEnv(t *testing.T, opts esnode.Options) *secureEnv {
+// newSecureEnv creates a schema with one small table and settings that sync
+// it into the server esEnv names (ES_URL and what goes with it). The index
+// is named after the schema so that the advisory lock of concurrent runs
+// never collides, and it and the jobs index are named through name.
+func newSecureEnv(t *testing.T, esEnv map[string]string, name func(string) string) *secureEnv {
 	t.Helper()
 	conn := pgConnect(t)
 	schema := testSchema(t, conn, `CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'a'), (2, 'b');`)
+	index := strings.ReplaceAll(schema, "_", "-")
+	env := map[string]string{
+		config.EnvPGURL: pgTestURL(), config.EnvPGSchema: schema, "ES_INDEX": name(index),
+		config.EnvSyncJobsIndex: name("jobs-" + index),
+		config.EnvRetryMax:      "1", config.EnvRetryBackoffInitial: "1ms", config.EnvRetryBackoffMax: "5ms",
+	}
+	for k, v := range esEnv {
+		env[k] = v
+	}
+	return &secureEnv{schema: schema, env: env}
+}
+
+// newSecureEnvOnEsnode is newSecureEnv against an esnode started with opts,
+// for the TLS and authentication options only the esnode is run with.
+func newSecureEnvOnEsnode(t *testing.T, opts esnode.Options) (*secureEnv, *esnode.Server) {
+	t.Helper()
 	opts.RefreshInterval = -1
 	srv := esnodetest.Start(t, opts)
-	index := strings.ReplaceAll(schema, "_", "-")
-	return &secureEnv{schema: schema, srv: srv, env: map[string]string{
-		config.EnvPGURL: pgTestURL(), config.EnvPGSchema: schema, "ES_INDEX": index,
-		config.EnvSyncJobsIndex: "jobs-" + index, config.EnvESURL: srv.URL,
-		config.EnvRetryMax: "1", config.EnvRetryBackoffInitial: "1ms", config.EnvRetryBackoffMax: "5ms",
-	}}
+	return newSecureEnv(t, map[string]string{config.EnvESURL: srv.URL}, func(name string) string { return name }), srv
 }
 
 // sync loads the settings with extra on top, opens a handler that logs at
@@ -99,13 +110,13 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// TestOpenVerifiesTLS: pg-es-sync trusts the esnode's own CA only through
+// TestOpenVerifiesTLSOnEsnode: pg-es-sync trusts the esnode's own CA only through
 // ES_CA_CERT, fails with a certificate verification error without it, and
 // skips verification only with ES_TLS_SKIP_VERIFY, warning that it does.
-func TestOpenVerifiesTLS(t *testing.T) {
-	e := newSecureEnv(t, esnode.Options{SelfSignedTLS: true})
+func TestOpenVerifiesTLSOnEsnode(t *testing.T) {
+	e, srv := newSecureEnvOnEsnode(t, esnode.Options{SelfSignedTLS: true})
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := e.srv.WriteCACert(caFile); err != nil {
+	if err := srv.WriteCACert(caFile); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -142,13 +153,13 @@ func TestOpenVerifiesTLS(t *testing.T) {
 	}
 }
 
-// TestSyncAuthAndNoLeaks runs syncs with basic auth, an API key, wrong
+// TestSyncAuthAndNoLeaksOnEsnode runs syncs with basic auth, an API key, wrong
 // credentials of each kind and an unreachable PostgreSQL, and looks for
 // every credential (ES password, API key, PG password) in the job, the
 // captured logs and the error.
-func TestSyncAuthAndNoLeaks(t *testing.T) {
+func TestSyncAuthAndNoLeaksOnEsnode(t *testing.T) {
 	const esPassword, keyID, key, pgPassword = "es-pw-s3cret", "key-1", "api-key-s3cret", "pg-pw-s3cret"
-	e := newSecureEnv(t, esnode.Options{Username: "elastic", Password: esPassword, APIKeys: []esnode.APIKey{{ID: keyID, Key: key}}})
+	e, _ := newSecureEnvOnEsnode(t, esnode.Options{Username: "elastic", Password: esPassword, APIKeys: []esnode.APIKey{{ID: keyID, Key: key}}})
 	apiKey := func(k string) string { return base64.StdEncoding.EncodeToString([]byte(keyID + ":" + k)) }
 	// PostgreSQL with trust authentication ignores the password, so the
 	// syncs that reach it succeed while the password is still in the

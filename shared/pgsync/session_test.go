@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/pem"
 	"math/big"
 	"os"
@@ -101,7 +102,12 @@ func TestSessionCloseReleasesLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := pgConnect(t)
-	key := lockKey("test", "lock-release-"+t.Name())
+	// The key is private to this run: the test binaries of other checkouts
+	// share the database, and the same test running there at the same time
+	// would hold a fixed key between our close and our check.
+	var token [8]byte
+	_, _ = rand.Read(token[:])
+	key := lockKey("test", "lock-release-"+hex.EncodeToString(token[:]))
 	for i := range 20 {
 		sess, err := openSession(t.Context(), cc, key)
 		if err != nil {

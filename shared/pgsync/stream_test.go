@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/config"
@@ -90,10 +91,15 @@ func collect(t *testing.T, cfg config.PGSync) (map[string]string, []SkippedTable
 	return docs, skipped
 }
 
+// testConfig reads schema. The index, and so the advisory lock key, is
+// named after the schema: test binaries of other checkouts share the
+// PostgreSQL database, and a fixed name would make their runs of the same
+// test skip each other.
 func testConfig(schema string) config.PGSync {
+	index := strings.ReplaceAll(schema, "_", "-")
 	return config.PGSync{
 		Postgres: mustConn(pgTestURL()), Database: "test", Schema: schema,
-		Index: "rows", JobsIndex: "jobs", FetchSize: 2, FieldNames: config.FieldNamesColumn,
+		Index: index, JobsIndex: "jobs-" + index, FetchSize: 2, FieldNames: config.FieldNamesColumn,
 	}
 }
 
