@@ -11,6 +11,7 @@ import (
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/platform/platformtest"
+	"github.com/esconnect/esconnect/shared/targettest"
 )
 
 // closedAddr returns a loopback address nothing listens on.
@@ -43,16 +44,18 @@ func TestErrorTypes(t *testing.T) {
 			env: func(*testing.T) map[string]string { return map[string]string{"ES_URL": "not a url", "PG_PORT": "many"} }},
 		{name: "not a schedule event", payload: []byte(`{"Records":[]}`), wantType: errtype.InvalidPayload,
 			env: func(t *testing.T) map[string]string {
-				return syncEnv(esnodetest.Start(t, esnode.Options{}), testTable(t), nil)
+				schema := testTable(t)
+				return syncEnv(newTarget(targettest.Esnode(t, esnodetest.Start(t, esnode.Options{})), schema), schema, nil)
 			}},
 		{name: "postgres unreachable", payload: []byte("{}"), wantType: errtype.PostgresUnavailable,
 			env: func(t *testing.T) map[string]string {
-				return syncEnv(esnodetest.Start(t, esnode.Options{}), "public",
+				return syncEnv(newTarget(targettest.Esnode(t, esnodetest.Start(t, esnode.Options{})), "public"), "public",
 					map[string]string{"PG_URL": "postgres://postgres@" + closedAddr(t) + "/test?sslmode=disable"})
 			}},
 		{name: "table not in the database", payload: []byte("{}"), wantType: errtype.PostgresNotFound,
 			env: func(t *testing.T) map[string]string {
-				return syncEnv(esnodetest.Start(t, esnode.Options{}), testTable(t), map[string]string{"PG_TABLES": "no_such_table"})
+				schema := testTable(t)
+				return syncEnv(newTarget(targettest.Esnode(t, esnodetest.Start(t, esnode.Options{})), schema), schema, map[string]string{"PG_TABLES": "no_such_table"})
 			}},
 	}
 	for _, c := range cases {
