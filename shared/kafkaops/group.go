@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol/describegroups"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Member states, as reported in Member.State.
@@ -82,46 +84,81 @@ func (g Group) Paused() bool {
 }
 
 // DescribeGroup returns the group's state and members.
+//
+// It sends DescribeGroups through kafka-go's transport but reads the
+// members' metadata and assignments with franz-go's kmsg, which knows every
+// version of the consumer protocol: kafka-go's own DescribeGroups refuses
+// metadata newer than version 1, which Java consumers (the Alibaba
+// connector's among them) and franz-go send.
 func (a *Admin) DescribeGroup(ctx context.Context, group string) (Group, error) {
-	var resp *kafka.DescribeGroupsResponse
-	err := coordinatorRetry(ctx, func() (err error) {
-		if resp, err = a.client.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}}); err == nil {
-			for _, g := range resp.Groups {
-				if g.GroupID == group && coordinatorTransient(g.Error) {
-					return g.Error
-				}
+	var g *describegroups.ResponseGroup
+	err := coordinatorRetry(ctx, func() error {
+		rctx, cancel := context.WithTimeout(ctx, a.client.Timeout)
+		defer cancel()
+		m, err := a.transport.RoundTrip(rctx, a.client.Addr, &describegroups.Request{Groups: []string{group}})
+		if err != nil {
+			return err
+		}
+		g = nil
+		for i, rg := range m.(*describegroups.Response).Groups {
+			if rg.GroupID == group {
+				g = &m.(*describegroups.Response).Groups[i]
 			}
 		}
-		return err
+		if g == nil {
+			return fmt.Errorf("the coordinator did not answer for it")
+		}
+		if g.ErrorCode != 0 {
+			return kafka.Error(g.ErrorCode)
+		}
+		return nil
 	})
 	if err != nil {
 		return Group{}, fmt.Errorf("describe group %q: %w", group, err)
 	}
-	for _, g := range resp.Groups {
-		if g.GroupID != group {
-			continue
-		}
-		if g.Error != nil {
-			return Group{}, fmt.Errorf("describe group %q: %w", group, g.Error)
-		}
-		out := Group{ID: group, State: g.GroupState, Members: make([]Member, 0, len(g.Members))}
-		for _, m := range g.Members {
-			mem := Member{
-				ID: m.MemberID, ClientID: m.ClientID, Host: m.ClientHost,
-				State: memberState(m.MemberMetadata.UserData),
+	out := Group{ID: group, State: g.GroupState, Members: make([]Member, 0, len(g.Members))}
+	for _, m := range g.Members {
+		mem := Member{ID: m.MemberID, ClientID: m.ClientID, Host: m.ClientHost, State: MemberActive}
+		// Only consumer groups carry the consumer protocol's metadata;
+		// a member whose bytes do not read as it is shown without state
+		// or assignment rather than failing the whole description.
+		if g.ProtocolType == "consumer" || g.ProtocolType == "" {
+			if md, ok := consumerMetadata(m.MemberMetadata); ok {
+				mem.State = memberState(md.UserData)
 			}
-			for _, t := range m.MemberAssignments.Topics {
-				if mem.Assigned == nil {
-					mem.Assigned = make(map[string][]int)
+			var as kmsg.ConsumerMemberAssignment
+			if len(m.MemberAssignment) > 0 && as.ReadFrom(m.MemberAssignment) == nil {
+				for _, t := range as.Topics {
+					if mem.Assigned == nil {
+						mem.Assigned = make(map[string][]int)
+					}
+					parts := make([]int, len(t.Partitions))
+					for i, p := range t.Partitions {
+						parts[i] = int(p)
+					}
+					sort.Ints(parts)
+					mem.Assigned[t.Topic] = parts
 				}
-				parts := append([]int(nil), t.Partitions...)
-				sort.Ints(parts)
-				mem.Assigned[t.Topic] = parts
 			}
-			out.Members = append(out.Members, mem)
 		}
-		sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].ID < out.Members[j].ID })
-		return out, nil
+		out.Members = append(out.Members, mem)
 	}
-	return Group{}, fmt.Errorf("describe group %q: the coordinator did not answer for it", group)
+	sort.Slice(out.Members, func(i, j int) bool { return out.Members[i].ID < out.Members[j].ID })
+	return out, nil
+}
+
+// consumerMetadata reads a member's consumer protocol metadata. kafka-go's
+// consumer group announces version 1 but writes only version 0's fields
+// (no owned partitions), so what fails to read as its version is read again
+// as version 0.
+func consumerMetadata(b []byte) (kmsg.ConsumerMemberMetadata, bool) {
+	var md kmsg.ConsumerMemberMetadata
+	if len(b) < 2 {
+		return md, false
+	}
+	if md.ReadFrom(b) == nil {
+		return md, true
+	}
+	v0 := append([]byte{0, 0}, b[2:]...)
+	return md, md.ReadFrom(v0) == nil
 }
