@@ -24,11 +24,41 @@ const (
 	SyncJobsIndex   = ".elastic-connectors-sync-jobs"
 )
 
-// Action names of the Connector API, for restricted API keys.
-const (
-	actionConnectorRead  = "cluster:monitor/xpack/connector/read"
-	actionConnectorWrite = "cluster:admin/xpack/connector/write"
-)
+// connectorActionPrefix starts the name of every Connector API action;
+// connectorActions maps each route to the rest, the name Elasticsearch
+// gives the transport action behind it, so the built-in privileges
+// manage_connector and monitor_connector (and action patterns in role
+// descriptors) grant what they grant there.
+const connectorActionPrefix = "cluster:admin/xpack/connector/"
+
+var connectorActions = map[string]string{
+	"PUT /_connector/{connector_id}":                        "put",
+	"PUT /_connector":                                       "put",
+	"POST /_connector":                                      "post",
+	"GET /_connector/{connector_id}":                        "get",
+	"GET /_connector":                                       "list",
+	"DELETE /_connector/{connector_id}":                     "delete",
+	"PUT /_connector/{connector_id}/_check_in":              "update_last_seen",
+	"PUT /_connector/{connector_id}/_configuration":         "update_configuration",
+	"PUT /_connector/{connector_id}/_status":                "update_status",
+	"PUT /_connector/{connector_id}/_error":                 "update_error",
+	"PUT /_connector/{connector_id}/_filtering":             "update_filtering",
+	"PUT /_connector/{connector_id}/_filtering/_validation": "update_filtering/draft_validation",
+	"PUT /_connector/{connector_id}/_filtering/_activate":   "update_filtering/activate",
+	"PUT /_connector/{connector_id}/_scheduling":            "update_scheduling",
+	"PUT /_connector/{connector_id}/_last_sync":             "update_last_sync_stats",
+	"PUT /_connector/{connector_id}/_service_type":          "update_service_type",
+
+	"POST /_connector/_sync_job":                                  "sync_job/post",
+	"GET /_connector/_sync_job":                                   "sync_job/list",
+	"GET /_connector/_sync_job/{connector_sync_job_id}":           "sync_job/get",
+	"DELETE /_connector/_sync_job/{connector_sync_job_id}":        "sync_job/delete",
+	"PUT /_connector/_sync_job/{connector_sync_job_id}/_cancel":   "sync_job/cancel",
+	"PUT /_connector/_sync_job/{connector_sync_job_id}/_check_in": "sync_job/check_in",
+	"PUT /_connector/_sync_job/{connector_sync_job_id}/_claim":    "sync_job/claim",
+	"PUT /_connector/_sync_job/{connector_sync_job_id}/_error":    "sync_job/update_error",
+	"PUT /_connector/_sync_job/{connector_sync_job_id}/_stats":    "sync_job/update_stats",
+}
 
 // maxModifyAttempts bounds the read-modify-write retries of one request when
 // concurrent requests keep changing the same document.
@@ -69,17 +99,14 @@ func isConnectorAPI(r *http.Request) bool {
 }
 
 // serveConnectorAPI authorizes and runs a Connector API request. A
-// restricted API key needs a cluster privilege: reads are
-// cluster:monitor/xpack/connector/*, everything else
-// cluster:admin/xpack/connector/*.
+// restricted API key needs the cluster privilege of the route's action
+// (connectorActions); a path no route matches is answered without a check,
+// as Elasticsearch answers it before any action runs.
 func (n *Node) serveConnectorAPI(w http.ResponseWriter, r *http.Request) {
 	if p := principalOf(r); p.restricted() {
-		action := actionConnectorWrite
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			action = actionConnectorRead
-		}
-		if !p.allowsCluster(action) {
-			n.deny(w, r, errUnauthorized(p, action, nil))
+		_, pattern := connectorMux.Handler(r)
+		if name, ok := connectorActions[pattern]; ok && !p.allowsCluster(connectorActionPrefix+name) {
+			n.deny(w, r, errUnauthorized(p, connectorActionPrefix+name, nil))
 			return
 		}
 	}

@@ -75,6 +75,12 @@ var clusterPrivileges = []privilege{
 	{name: "read_pipeline", patterns: []string{actionGetPipeline}},
 	{name: "manage_ingest_pipelines", patterns: []string{"cluster:admin/ingest/pipeline/*"}},
 	{name: "manage_pipeline", patterns: []string{"cluster:admin/ingest/pipeline/*"}},
+	// The Connector API: monitor_connector reads connectors and sync jobs;
+	// manage_connector is every connector action but those of connector
+	// secrets, which have privileges of their own.
+	{name: "monitor_connector", patterns: []string{connectorActionPrefix + "get", connectorActionPrefix + "list",
+		connectorActionPrefix + "sync_job/get", connectorActionPrefix + "sync_job/list"}},
+	{name: "manage_connector", patterns: []string{connectorActionPrefix + "*"}, except: []string{connectorActionPrefix + "secret/*"}},
 	// manage_own_api_key limits keys to their owner in ES; every key here is
 	// owned by the node's one user, so it grants what manage_api_key does.
 	{name: "manage_own_api_key", patterns: []string{"cluster:admin/xpack/security/api_key/*"}},
@@ -86,12 +92,12 @@ var clusterPrivileges = []privilege{
 
 var clusterPrivilegeNames = []string{
 	"cancel_task", "create_snapshot", "cross_cluster_replication", "cross_cluster_search", "delegate_pki",
-	"grant_api_key", "manage_autoscaling", "manage_behavioral_analytics", "manage_ccr", "manage_connector",
+	"grant_api_key", "manage_autoscaling", "manage_behavioral_analytics", "manage_ccr",
 	"manage_data_frame_transforms", "manage_data_stream_global_retention", "manage_enrich", "manage_ilm",
 	"manage_index_templates", "manage_inference", "manage_ingest_pipelines", "manage_logstash_pipelines",
 	"manage_ml", "manage_oidc", "manage_pipeline", "manage_rollup", "manage_saml", "manage_search_application",
 	"manage_search_query_rules", "manage_search_synonyms", "manage_service_account", "manage_slm",
-	"manage_token", "manage_transform", "manage_user_profile", "manage_watcher", "monitor_connector",
+	"manage_token", "manage_transform", "manage_user_profile", "manage_watcher",
 	"monitor_data_frame_transforms", "monitor_enrich", "monitor_inference", "monitor_ml", "monitor_rollup",
 	"monitor_snapshot", "monitor_text_structure", "monitor_transform", "monitor_watcher", "post_behavioral_analytics_event",
 	"read_ccr", "read_connector_secrets", "read_fleet_secrets", "read_ilm", "read_pipeline", "read_security",

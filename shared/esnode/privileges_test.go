@@ -20,6 +20,12 @@ func TestGrantedByOrder(t *testing.T) {
 		{"indices:data/read/search", "read,all"},
 		{"cluster:monitor/main", "monitor,manage,all"},
 		{"cluster:admin/xpack/security/api_key/create", "manage_own_api_key,manage_api_key,manage_security,all"},
+		{"cluster:admin/xpack/connector/get", "monitor_connector,manage_connector,manage,all"},
+		{"cluster:admin/xpack/connector/sync_job/list", "monitor_connector,manage_connector,manage,all"},
+		{"cluster:admin/xpack/connector/sync_job/update_stats", "manage_connector,manage,all"},
+		// Connector secrets have privileges of their own; manage_connector
+		// leaves them out.
+		{"cluster:admin/xpack/connector/secret/get", "manage,all"},
 	}
 	for _, tc := range tests {
 		table := indexPrivileges
@@ -73,5 +79,21 @@ func TestActionPatternPrivilege(t *testing.T) {
 	m, _ := lookupPrivilege(clusterPrivileges, clusterPrivilegeNames, "cluster:", "manage")
 	if m.grants(actionCreateAPIKey) || !m.grants(actionMain) {
 		t.Fatal("cluster manage must grant monitoring but not security administration")
+	}
+}
+
+// TestConnectorRoutesHaveActions: every Connector API route is authorized
+// by the action Elasticsearch names it, so none is open to a key without
+// a connector privilege.
+func TestConnectorRoutesHaveActions(t *testing.T) {
+	for _, routes := range []map[string]connectorHandler{connectorRoutes, syncJobRoutes} {
+		for pattern := range routes {
+			if connectorActions[pattern] == "" {
+				t.Errorf("route %s has no action", pattern)
+			}
+		}
+	}
+	if n := len(connectorRoutes) + len(syncJobRoutes); len(connectorActions) != n {
+		t.Errorf("%d actions for %d routes", len(connectorActions), n)
 	}
 }
