@@ -3,6 +3,7 @@ package pgsync
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/esconnect/esconnect/shared/esbulk"
 )
@@ -31,7 +32,8 @@ type deleteResult struct {
 // deleteUnseen scrolls through the synced tables' documents and bulk-deletes
 // those whose id no row produced. It runs only after every source was read
 // in full: an id missing from seen then really means the row is gone.
-func deleteUnseen(ctx context.Context, idx esIndex, w *esbulk.Writer, q map[string]any, seen *seenSet) (deleteResult, error) {
+// progress counts the deletions as each page is confirmed.
+func deleteUnseen(ctx context.Context, idx esIndex, w *esbulk.Writer, q map[string]any, seen *seenSet, progress *atomic.Int64) (deleteResult, error) {
 	var res deleteResult
 	var actions []esbulk.Action
 	err := idx.scrollIDs(ctx, q, deletePageSize, func(ids []string) error {
@@ -58,6 +60,7 @@ func deleteUnseen(ctx context.Context, idx esIndex, w *esbulk.Writer, q map[stri
 				}
 			}
 		}
+		progress.Store(res.deleted)
 		if err != nil {
 			return fmt.Errorf("deleting documents of vanished rows: %w", err)
 		}

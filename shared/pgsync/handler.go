@@ -102,14 +102,25 @@ func (h *Handler) Handle(ctx context.Context, payload []byte) (Job, error) {
 	return h.Sync(ctx, TriggerScheduled, nil)
 }
 
-// Progress is a snapshot of a running sync for progress displays.
+// Progress is a snapshot of a running sync for progress displays and for
+// the connector service's reports on a running job.
 type Progress struct {
 	TablesDone  int
 	TablesTotal int
-	// Source is the table or rule being read.
-	Source  string
-	Rows    int64
-	Elapsed time.Duration
+	// Source is the table or rule being read; "" once every source is read.
+	Source string
+	// Rows counts the rows read so far.
+	Rows int64
+	// IndexedDocumentCount, IndexedBytes and IndexedDocumentVolume (MiB,
+	// rounded) count the documents Elasticsearch confirmed so far, as the
+	// job's fields of the same names do at the end; DeletedDocumentCount
+	// the documents of vanished rows deleted so far (none until every
+	// source was read).
+	IndexedDocumentCount  int64
+	IndexedBytes          int64
+	IndexedDocumentVolume int64
+	DeletedDocumentCount  int64
+	Elapsed               time.Duration
 }
 
 // runContext derives the context reading and writing run under: it ends

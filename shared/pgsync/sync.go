@@ -22,8 +22,9 @@ const batchesInFlight = 3
 const progressEvery = 500 * time.Millisecond
 
 // Sync runs one full sync. trigger is TriggerScheduled or TriggerOnDemand;
-// progress, when not nil, is called periodically from another goroutine and
-// once at the end.
+// progress, when not nil, is called periodically from another goroutine
+// while the sources are read and vanished rows deleted, and once at the end
+// of that.
 func (h *Handler) Sync(ctx context.Context, trigger string, progress func(Progress)) (Job, error) {
 	start := time.Now().UTC()
 	job := Job{
@@ -177,6 +178,8 @@ func (r *syncRun) run(ctx context.Context) error {
 	} else {
 		seen = newSeenSet(expectedRows(sources))
 	}
+	stopProgress := r.reportProgress(len(sources))
+	defer stopProgress()
 	if err := r.copyRows(ctx, sources, seen); err != nil {
 		return err
 	}
@@ -193,7 +196,7 @@ func (r *syncRun) run(ctx context.Context) error {
 		if err := idx.refresh(ctx); err != nil {
 			return err
 		}
-		del, err := deleteUnseen(ctx, idx, r.h.bulk, deletionQuery(fields, cfg.Database, cfg.Schema, tables), seen)
+		del, err := deleteUnseen(ctx, idx, r.h.bulk, deletionQuery(fields, cfg.Database, cfg.Schema, tables), seen, &r.state.deleted)
 		r.job.DeletedDocumentCount = del.deleted
 		if del.rejected > 0 {
 			r.job.Metadata.RejectedDocumentCount += del.rejected
@@ -306,6 +309,8 @@ func (r *syncRun) copyRows(ctx context.Context, sources []source, seen *seenSet)
 				actions = b.actions(cfg.Index, actions)
 				rep, err := r.h.bulk.Write(ctx, actions)
 				tally.add(rep, actions)
+				r.state.indexed.Store(tally.indexed)
+				r.state.indexedBytes.Store(tally.bytes)
 				if err != nil {
 					wErr = fmt.Errorf("bulk indexing into %s: %w", cfg.Index, err)
 					stopRead(wErr)
@@ -317,7 +322,7 @@ func (r *syncRun) copyRows(ctx context.Context, sources []source, seen *seenSet)
 
 	rd := &reader{sess: r.sess, cfg: cfg, timestamp: r.start.Format(time.RFC3339Nano), log: r.h.log,
 		seen: seen, free: free, full: full}
-	stopProgress := r.reportProgress(rd, len(sources))
+	r.reading(rd)
 	var rErr error
 	for i, src := range sources {
 		r.current(i, src.label)
@@ -331,7 +336,6 @@ func (r *syncRun) copyRows(ctx context.Context, sources []source, seen *seenSet)
 	close(full)
 	wg.Wait()
 	r.current(len(sources), "")
-	stopProgress()
 
 	r.job.IndexedDocumentCount = tally.indexed
 	r.job.Metadata.IndexedBytes = tally.bytes
