@@ -200,6 +200,15 @@ func (c *client) checkInJob(ctx context.Context, id string) error {
 	return c.do(ctx, "checking in sync job "+id, esapi.ConnectorSyncJobCheckInRequest{ConnectorSyncJobID: id}, nil)
 }
 
+// reportJob writes a running job's counts so far with the _stats endpoint,
+// which also moves the job's last_seen, as Elastic's service reports a
+// running job's ingestion stats.
+func (c *client) reportJob(ctx context.Context, id string, indexed, volume, deleted int64) error {
+	return c.do(ctx, "reporting the counts of sync job "+id, esapi.ConnectorSyncJobUpdateStatsRequest{ConnectorSyncJobID: id,
+		Body: jsonBody(map[string]any{"indexed_document_count": indexed, "indexed_document_volume": volume,
+			"deleted_document_count": deleted})}, nil)
+}
+
 func (c *client) postJob(ctx context.Context, connectorID, jobType, trigger string) (string, error) {
 	var res struct {
 		ID string `json:"id"`

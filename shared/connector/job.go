@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/esconnect/esconnect/shared/pgsync"
@@ -125,13 +126,15 @@ func (s *Service) runJob(ctx context.Context, id string) JobOutcome {
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// The engine's latest progress, which the watcher reports on the job.
+	var live atomic.Pointer[pgsync.Progress]
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		s.watch(runCtx, id, cancel)
+		s.watch(runCtx, id, cancel, &live)
 	}()
 	log.Info("sync job started", "index", cfg.Index)
-	result, err := h.Sync(runCtx, trigger, nil)
+	result, err := h.Sync(runCtx, trigger, func(p pgsync.Progress) { live.Store(&p) })
 	cancel(nil)
 	<-watched
 
@@ -158,23 +161,35 @@ func (s *Service) runJob(ctx context.Context, id string) JobOutcome {
 }
 
 // watch checks the job every poll interval while it runs: a cancelation
-// request cancels the sync with ErrCanceled; every report interval the job
-// and the connector check in.
-func (s *Service) watch(ctx context.Context, id string, cancel context.CancelCauseFunc) {
+// request cancels the sync with ErrCanceled. Every report interval the job
+// gets its counts so far (indexed_document_count, indexed_document_volume,
+// deleted_document_count, and last_seen), or only a check-in before the
+// engine reported anything, and the connector checks in: Elastic's service
+// reports a running job's ingestion stats at the same interval, so Kibana
+// shows a long sync's counts grow rather than only its end.
+//
+// The end of ctx stops the watcher between requests, never during one: a
+// report whose request were cancelled on the client could still be applied
+// by Elasticsearch after the job's final record, overwriting its counts
+// with older ones. runJob waits for the watcher to return before it writes
+// that record, so every report has been answered, and applied, by then.
+func (s *Service) watch(ctx context.Context, id string, cancel context.CancelCauseFunc, live *atomic.Pointer[pgsync.Progress]) {
 	poll := time.NewTicker(s.cfg.PollInterval)
 	defer poll.Stop()
 	lastReport := time.Now()
+	req := context.WithoutCancel(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-poll.C:
 		}
-		job, err := s.api.getJob(ctx, id)
+		if ctx.Err() != nil {
+			return
+		}
+		job, err := s.api.getJob(req, id)
 		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("reading the running job", "job", id, "error", err)
-			}
+			s.log.Warn("reading the running job", "job", id, "error", err)
 			continue
 		}
 		if st := str(job["status"]); st == jobCanceling || st == jobCanceled {
@@ -184,10 +199,16 @@ func (s *Service) watch(ctx context.Context, id string, cancel context.CancelCau
 		}
 		if time.Since(lastReport) >= s.cfg.ReportInterval {
 			lastReport = time.Now()
-			if err := s.api.checkInJob(ctx, id); err != nil && ctx.Err() == nil {
-				s.log.Warn("checking in the running job", "job", id, "error", err)
+			var err error
+			if p := live.Load(); p != nil {
+				err = s.api.reportJob(req, id, p.IndexedDocumentCount, p.IndexedDocumentVolume, p.DeletedDocumentCount)
+			} else {
+				err = s.api.checkInJob(req, id)
 			}
-			_ = s.api.checkIn(ctx, s.cfg.ConnectorID)
+			if err != nil {
+				s.log.Warn("reporting on the running job", "job", id, "error", err)
+			}
+			_ = s.api.checkIn(req, s.cfg.ConnectorID)
 		}
 	}
 }
