@@ -2,8 +2,9 @@
 // esconnect's functions: the body of POST /_security/api_key with one role
 // descriptor per function, granting exactly the index privileges the
 // function's Elasticsearch calls need and no cluster privileges (neither
-// function makes a cluster-level call). docs/security.md lists the calls
-// behind each privilege.
+// function makes a cluster-level call), except manage_connector for
+// pg-es-sync's connector mode. docs/security.md lists the calls behind
+// each privilege.
 package apikey
 
 import (
@@ -37,6 +38,18 @@ const (
 	NullIndex  = "index"
 )
 
+// Cluster privilege names, as Elasticsearch defines them.
+const (
+	PrivManageConnector = "manage_connector"
+)
+
+// The indices of the connector protocol, which the connector service reads
+// and updates directly where the Connector API has no endpoint.
+const (
+	ConnectorsIndex        = ".elastic-connectors"
+	ConnectorSyncJobsIndex = ".elastic-connectors-sync-jobs"
+)
+
 // Index privilege names, as Elasticsearch defines them.
 const (
 	PrivCreateDoc         = "create_doc"
@@ -59,6 +72,11 @@ type Options struct {
 	Index string
 	// SyncJobsIndex is pg-es-sync's SYNC_JOBS_INDEX; "" means its default.
 	SyncJobsIndex string
+	// Connector makes pg-es-sync's role the one of connector mode
+	// (CONNECTOR_ID, `esconnect connector run`): Index is then the
+	// connector's index_name, and the connector's sync jobs replace the
+	// sync-jobs index.
+	Connector bool
 	// DLQIndex is the index of an es:// dead-letter target; "" when
 	// dead letters go elsewhere.
 	DLQIndex string
@@ -127,6 +145,9 @@ func Build(o Options) (Request, error) {
 	if o.NullValue != NullDelete && o.NullValue != NullIgnore && o.NullValue != NullIndex {
 		errs = append(errs, fmt.Errorf("null value %q: want %s, %s or %s", o.NullValue, NullDelete, NullIgnore, NullIndex))
 	}
+	if o.Connector && o.Function == FunctionSink {
+		errs = append(errs, fmt.Errorf("connector mode is %s's: want function %s or %s with it", FunctionSync, FunctionSync, FunctionAll))
+	}
 	if o.Expiration != "" && !timeValue.MatchString(o.Expiration) {
 		errs = append(errs, fmt.Errorf("expiration %q: want a time value such as 30d, 12h or 90m", o.Expiration))
 	}
@@ -137,13 +158,23 @@ func Build(o Options) (Request, error) {
 		Name: o.Name, Expiration: o.Expiration, RoleDescriptors: map[string]RoleDescriptor{},
 		Metadata: map[string]any{"application": "esconnect", "function": o.Function},
 	}
+	if o.Connector {
+		req.Metadata["mode"] = "connector"
+	}
 	if req.Name == "" {
 		req.Name = "esconnect-" + o.Function
+		if o.Connector {
+			req.Name += "-connector"
+		}
 	}
 	if o.Function != FunctionSync {
 		req.RoleDescriptors[FunctionSink] = SinkRole(o.Index, o.DLQIndex, o.DocID, o.NullValue)
 	}
-	if o.Function != FunctionSink {
+	switch {
+	case o.Function == FunctionSink:
+	case o.Connector:
+		req.RoleDescriptors[FunctionSync] = ConnectorRole(o.Index)
+	default:
 		req.RoleDescriptors[FunctionSync] = SyncRole(o.Index, o.SyncJobsIndex)
 	}
 	return req, nil
@@ -214,7 +245,34 @@ func SinkRole(index, dlqIndex, docID, nullValue string) RoleDescriptor {
 //     write).
 func SyncRole(index, jobsIndex string) RoleDescriptor {
 	return RoleDescriptor{Cluster: []string{}, Indices: []IndexPrivileges{
-		{Names: []string{index}, Privileges: []string{PrivCreateIndex, PrivViewIndexMetadata, PrivIndex, PrivDelete, PrivMaintenance, PrivRead}},
+		syncIndex(index),
 		{Names: []string{jobsIndex}, Privileges: []string{PrivIndex, PrivAutoConfigure}},
+	}}
+}
+
+// syncIndex is what the pg-es-sync engine needs on the index it syncs.
+func syncIndex(index string) IndexPrivileges {
+	return IndexPrivileges{Names: []string{index},
+		Privileges: []string{PrivCreateIndex, PrivViewIndexMetadata, PrivIndex, PrivDelete, PrivMaintenance, PrivRead}}
+}
+
+// ConnectorRole is what pg-es-sync needs as the connector service of a
+// connector whose index_name is index:
+//   - cluster manage_connector: its Connector API calls (reading the
+//     connector, check-ins, publishing the configuration schema, status
+//     and error, validating and activating sync rules, listing and reading
+//     sync jobs, creating scheduled ones, reporting a running job's counts);
+//     monitor_connector would cover the reads only;
+//   - read and index on .elastic-connectors and
+//     .elastic-connectors-sync-jobs: the conditional claim of a job, the
+//     conditional move of last_sync_scheduled_at and a job's terminal state
+//     are document reads and updates there, for which the Connector API has
+//     no endpoint (the indices exist: the Connector API created them);
+//   - on the connector's index, what the engine needs (SyncRole); no
+//     sync-jobs index, since the connector's sync jobs hold the record.
+func ConnectorRole(index string) RoleDescriptor {
+	return RoleDescriptor{Cluster: []string{PrivManageConnector}, Indices: []IndexPrivileges{
+		syncIndex(index),
+		{Names: []string{ConnectorsIndex, ConnectorSyncJobsIndex}, Privileges: []string{PrivRead, PrivIndex}},
 	}}
 }

@@ -33,6 +33,10 @@ func TestBuildRoles(t *testing.T) {
 		{"sink generated ids", apikey.Options{Index: "kafka-*", DocID: "none"}, map[string]apikey.RoleDescriptor{
 			"kafka-es-sink": {Cluster: []string{}, Indices: []apikey.IndexPrivileges{sinkMain("create_doc", "auto_configure")}}}},
 		{"sync", apikey.Options{Function: "pg-es-sync", Index: "kafka-*"}, map[string]apikey.RoleDescriptor{"pg-es-sync": sync}},
+		{"sync in connector mode", apikey.Options{Function: "pg-es-sync", Index: "music", Connector: true}, map[string]apikey.RoleDescriptor{
+			"pg-es-sync": {Cluster: []string{"manage_connector"}, Indices: []apikey.IndexPrivileges{
+				{Names: []string{"music"}, Privileges: []string{"create_index", "view_index_metadata", "index", "delete", "maintenance", "read"}},
+				{Names: []string{".elastic-connectors", ".elastic-connectors-sync-jobs"}, Privileges: []string{"read", "index"}}}}}},
 		{"all", apikey.Options{Function: "all", Index: "kafka-*"}, map[string]apikey.RoleDescriptor{
 			"pg-es-sync":    sync,
 			"kafka-es-sink": {Cluster: []string{}, Indices: []apikey.IndexPrivileges{sinkMain("index", "auto_configure")}}}},
@@ -67,6 +71,10 @@ func TestBuildBody(t *testing.T) {
 	if req.Name != "esconnect-pg-es-sync" || req.Expiration != "" {
 		t.Fatalf("defaults: name %q expiration %q", req.Name, req.Expiration)
 	}
+	req, _ = apikey.Build(apikey.Options{Index: "logs", Function: "pg-es-sync", Connector: true})
+	if req.Name != "esconnect-pg-es-sync-connector" || req.Metadata["mode"] != "connector" {
+		t.Fatalf("connector mode: name %q metadata %v", req.Name, req.Metadata)
+	}
 }
 
 func TestBuildRejects(t *testing.T) {
@@ -81,5 +89,8 @@ func TestBuildRejects(t *testing.T) {
 	}
 	if _, err := apikey.Build(apikey.Options{}); err == nil {
 		t.Error("no index accepted")
+	}
+	if _, err := apikey.Build(apikey.Options{Index: "logs", Connector: true}); !errors.Is(err, apikey.ErrInvalid) || !strings.Contains(err.Error(), "connector mode is pg-es-sync's") {
+		t.Errorf("connector mode for the sink: %v", err)
 	}
 }
