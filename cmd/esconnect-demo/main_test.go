@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,33 @@ func TestRunsTheWholeDemo(t *testing.T) {
 		t.Errorf("job synced %v of %q, skipped %+v; want customers and orders of %s, page_views skipped",
 			job.Connector.Tables, job.Connector.Schema, job.Metadata.SkippedTables, schema)
 	}
+
+	// The connector step: the sync job and the connector's last sync as
+	// Elasticsearch returned them.
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(demo.HeadingConnectorJobPrefix) + `([^?\s]+)\?filter_path=\S+$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("output has no sync job heading:\n%s", out)
+	}
+	var connJob map[string]any
+	jsonAfter(t, out, m[0], &connJob)
+	for k, want := range map[string]any{"id": m[1], "status": "completed", "trigger_method": "on_demand", "job_type": "full",
+		"indexed_document_count": 7.0, "deleted_document_count": 0.0, "total_document_count": 7.0, "error": nil} {
+		if connJob[k] != want {
+			t.Errorf("connector job %s = %v, want %v", k, connJob[k], want)
+		}
+	}
+	if c, _ := connJob["connector"].(map[string]any); c["id"] != demo.ConnectorID || c["index_name"] != schema+"_connector" || c["configuration"] != nil {
+		t.Errorf("connector job's connector = %v, want %s syncing into %s_connector, configuration left out", c, demo.ConnectorID, schema)
+	}
+	var last map[string]any
+	jsonAfter(t, out, demo.HeadingConnectorLastSync, &last)
+	if last["last_sync_status"] != "completed" || last["last_indexed_document_count"] != 7.0 || last["last_deleted_document_count"] != 0.0 ||
+		last["status"] != "connected" || last["last_synced"] != connJob["completed_at"] {
+		t.Errorf("connector's last sync = %v", last)
+	}
+	if !strings.Contains(out, "What it shows: the job ran to completed, with indexed_document_count 7, deleted_document_count 0") {
+		t.Errorf("the demo does not say what the documents show:\n%s", out)
+	}
 	if strings.Contains(out, "Skipped:") {
 		t.Errorf("demo reports a skipped step:\n%s", out)
 	}
@@ -190,7 +218,8 @@ func TestLinksOnlyWhatTheDemoUses(t *testing.T) {
 	if linked["github.com/elastic/go-elasticsearch/v8"] {
 		t.Error("esconnect-demo links go-elasticsearch's full client")
 	}
-	for _, want := range []string{"github.com/esconnect/esconnect/shared/demo", "github.com/twmb/franz-go/pkg/kfake"} {
+	for _, want := range []string{"github.com/esconnect/esconnect/shared/demo", "github.com/esconnect/esconnect/shared/connector",
+		"github.com/twmb/franz-go/pkg/kfake"} {
 		if !linked[want] {
 			t.Errorf("go list -deps does not list %s; the check above saw the wrong package", want)
 		}

@@ -65,7 +65,8 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s [flags]\n", name)
 		fmt.Fprintln(stderr, "\nStarts the dev stack, produces sample messages, indexes them with kafka-es-sink,")
-		fmt.Fprintln(stderr, "prints the search response, runs pg-es-sync when PostgreSQL is reachable, and exits.")
+		fmt.Fprintln(stderr, "prints the search response, runs pg-es-sync when PostgreSQL is reachable, then runs it as the")
+		fmt.Fprintln(stderr, "connector service of a connector made through the Connector API, and exits.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -2,8 +2,9 @@
 // it starts the embedded dev stack, produces sample messages to Kafka,
 // runs the self-hosted kafka-es-sink consumer until they are indexed, prints
 // the search response, and, when PostgreSQL is reachable, loads a sample
-// schema and runs pg-es-sync. Everything it starts it stops before Run
-// returns.
+// schema, runs pg-es-sync, and runs it again as the connector service of a
+// connector created through the Connector API. Everything it starts it
+// stops before Run returns.
 package demo
 
 import (
@@ -110,6 +111,8 @@ type Report struct {
 	Indexed  int64
 	// Job is the pg-es-sync job record; nil when that step was skipped.
 	Job *pgsync.Job
+	// Connector is what the connector step did; nil when it was skipped.
+	Connector *ConnectorReport
 	// Skipped says what was skipped and why, one line per step.
 	Skipped []string
 }
@@ -168,6 +171,14 @@ func Run(ctx context.Context, opts Options, out io.Writer) (rep Report, err erro
 	if skipped != "" {
 		rep.Skipped = append(rep.Skipped, skipped)
 	}
+	conn, connSkipped, err := runConnector(ctx, opts, stack.ESURL, es, skipped, p)
+	rep.Connector = conn
+	if err != nil {
+		return rep, err
+	}
+	if connSkipped != "" {
+		rep.Skipped = append(rep.Skipped, connSkipped)
+	}
 
 	p.section("Done")
 	if len(rep.Skipped) == 0 {
@@ -177,7 +188,8 @@ func Run(ctx context.Context, opts Options, out io.Writer) (rep Report, err erro
 			p.line("Skipped: %s", s)
 		}
 	}
-	p.line("Next: docs/demo.md, docs/devstack.md (keep the stack running), docs/kafka-es-sink.md, docs/pg-es-sync.md.")
+	p.line("Next: docs/demo.md, docs/devstack.md (keep the stack running), docs/kafka-es-sink.md, docs/pg-es-sync.md,")
+	p.line("docs/connector.md.")
 	return rep, p.err
 }
 

@@ -103,6 +103,12 @@ func TestRunIndexesSamplesAndSyncsPostgres(t *testing.T) {
 	if job.ID != rep.Job.ID {
 		t.Errorf("printed job %q, reported job %q", job.ID, rep.Job.ID)
 	}
+	checkConnectorReport(t, rep.Connector, schema)
+	var connJob map[string]any
+	jsonAfter(t, out.String(), HeadingConnectorJobPrefix+rep.Connector.JobID+"?filter_path="+connectorJobFilter, &connJob)
+	if connJob["status"] != "completed" || connJob["id"] != rep.Connector.JobID {
+		t.Errorf("printed connector job %v", connJob)
+	}
 	// Everything Run started is stopped when it returns.
 	for _, addr := range []string{rep.KafkaAddr, strings.TrimPrefix(rep.ESURL, "http://")} {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
