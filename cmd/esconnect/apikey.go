@@ -23,6 +23,7 @@ func runAPIKey(_ context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.Index, "index", "", "target index or a pattern covering it, e.g. kafka-* for ES_INDEX=kafka-{topic} (required)")
 	fs.StringVar(&o.Function, "function", apikey.FunctionSink, "kafka-es-sink, pg-es-sync or all")
 	fs.StringVar(&o.SyncJobsIndex, "sync-jobs-index", config.DefaultSyncJobsIndex, "pg-es-sync's SYNC_JOBS_INDEX")
+	fs.BoolVar(&o.Incremental, "incremental", false, "pg-es-sync with SYNC_MODE=incremental (reads its cursor back from the sync-jobs index)")
 	fs.BoolVar(&o.Connector, "connector", false, "pg-es-sync in connector mode (CONNECTOR_ID, connector run): -index is the connector's index_name")
 	fs.StringVar(&o.DLQIndex, "dlq-index", "", "index of an es:// DLQ_TARGET (kafka-es-sink)")
 	fs.StringVar(&o.DocID, "doc-id", apikey.DocIDOffset, "kafka-es-sink's DOC_ID: offset, key or none")
@@ -30,7 +31,7 @@ func runAPIKey(_ context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&o.Name, "name", "", "key name (default esconnect-<function>)")
 	fs.StringVar(&o.Expiration, "expiration", "", "key lifetime as an Elasticsearch time value, e.g. 30d (default: never expires)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: esconnect apikey -index PATTERN [-function kafka-es-sink|pg-es-sync|all] [-sync-jobs-index NAME] [-connector]")
+		fmt.Fprintln(stderr, "usage: esconnect apikey -index PATTERN [-function kafka-es-sink|pg-es-sync|all] [-sync-jobs-index NAME] [-incremental] [-connector]")
 		fmt.Fprintln(stderr, "                       [-dlq-index NAME] [-doc-id offset|key|none] [-null-value delete|ignore|index]")
 		fmt.Fprintln(stderr, "                       [-name N] [-expiration 30d]")
 		fmt.Fprintln(stderr, "\nPrints the body of POST /_security/api_key for a key with exactly the privileges the function")

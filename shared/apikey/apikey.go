@@ -72,6 +72,9 @@ type Options struct {
 	Index string
 	// SyncJobsIndex is pg-es-sync's SYNC_JOBS_INDEX; "" means its default.
 	SyncJobsIndex string
+	// Incremental is pg-es-sync's SYNC_MODE=incremental, which reads the
+	// stored cursor back from the sync-jobs index.
+	Incremental bool
 	// Connector makes pg-es-sync's role the one of connector mode
 	// (CONNECTOR_ID, `esconnect connector run`): Index is then the
 	// connector's index_name, and the connector's sync jobs replace the
@@ -148,6 +151,9 @@ func Build(o Options) (Request, error) {
 	if o.Connector && o.Function == FunctionSink {
 		errs = append(errs, fmt.Errorf("connector mode is %s's: want function %s or %s with it", FunctionSync, FunctionSync, FunctionAll))
 	}
+	if o.Incremental && (o.Function == FunctionSink || o.Connector) {
+		errs = append(errs, fmt.Errorf("incremental sync is %s's outside connector mode", FunctionSync))
+	}
 	if o.Expiration != "" && !timeValue.MatchString(o.Expiration) {
 		errs = append(errs, fmt.Errorf("expiration %q: want a time value such as 30d, 12h or 90m", o.Expiration))
 	}
@@ -175,7 +181,7 @@ func Build(o Options) (Request, error) {
 	case o.Connector:
 		req.RoleDescriptors[FunctionSync] = ConnectorRole(o.Index)
 	default:
-		req.RoleDescriptors[FunctionSync] = SyncRole(o.Index, o.SyncJobsIndex)
+		req.RoleDescriptors[FunctionSync] = SyncRole(o.Index, o.SyncJobsIndex, o.Incremental)
 	}
 	return req, nil
 }
@@ -241,12 +247,17 @@ func SinkRole(index, dlqIndex, docID, nullValue string) RoleDescriptor {
 //     before counting), read (search with scroll over the synced tables,
 //     count);
 //   - on the sync-jobs index: index (the job record is written at the start
-//     and overwritten at the end) and auto_configure (created on first
-//     write).
-func SyncRole(index, jobsIndex string) RoleDescriptor {
+//     and overwritten at the end, with the cursors) and auto_configure
+//     (created on first write); with incremental, also read (the next run
+//     reads the stored cursor back).
+func SyncRole(index, jobsIndex string, incremental bool) RoleDescriptor {
+	jobs := []string{PrivIndex, PrivAutoConfigure}
+	if incremental {
+		jobs = append(jobs, PrivRead)
+	}
 	return RoleDescriptor{Cluster: []string{}, Indices: []IndexPrivileges{
 		syncIndex(index),
-		{Names: []string{jobsIndex}, Privileges: []string{PrivIndex, PrivAutoConfigure}},
+		{Names: []string{jobsIndex}, Privileges: jobs},
 	}}
 }
 

@@ -54,12 +54,16 @@ func pgSchema(t *testing.T) (*pgx.Conn, string) {
 	return conn, schema
 }
 
-func runSync(t *testing.T, s *esnode.Server, key, schema, index, jobs string) (pgsync.Job, error) {
+func runSync(t *testing.T, s *esnode.Server, key, schema, index, jobs string, extra ...string) (pgsync.Job, error) {
 	t.Helper()
-	cfg, err := config.LoadPGSync(config.FromMap(map[string]string{
+	env := map[string]string{
 		"PG_URL": pgURL(), config.EnvPGSchema: schema, "ES_INDEX": index, config.EnvSyncJobsIndex: jobs,
 		config.EnvESURL: s.URL, config.EnvESAPIKey: key, config.EnvRetryMax: "1", config.EnvRetryBackoffInitial: "1ms",
-	}))
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.LoadPGSync(config.FromMap(env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,4 +129,38 @@ func TestSyncWorksWithExactlyItsKeyOnEsnode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestIncrementalSyncNeedsReadOnTheJobsIndexOnEsnode: SYNC_MODE=incremental
+// reads its cursor back from the sync-jobs index (every run looks for it),
+// so its key (-incremental) has read there: with it a first, full run and a
+// second, incremental one complete; without it the first run fails with a
+// 403.
+func TestIncrementalSyncNeedsReadOnTheJobsIndexOnEsnode(t *testing.T) {
+	_, schema := pgSchema(t)
+	index := strings.ReplaceAll(schema, "_", "-")
+	jobs := "jobs-" + index
+	req, err := apikey.Build(apikey.Options{Function: apikey.FunctionSync, Index: index, SyncJobsIndex: jobs, Incremental: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	incremental := []string{config.EnvSyncMode, config.SyncModeIncremental, config.EnvSyncCursor, config.CursorXmin}
+	t.Run("with read", func(t *testing.T) {
+		s, admin := secured(t)
+		key := createKey(t, admin, req)
+		for i, want := range []string{config.SyncModeFull, config.SyncModeIncremental} {
+			job, err := runSync(t, s, key, schema, index, jobs, incremental...)
+			if err != nil || job.Status != pgsync.StatusCompleted || job.JobType != want {
+				t.Fatalf("run %d: %v, job %+v; want a completed %s job", i+1, err, job, want)
+			}
+		}
+	})
+	t.Run("without read", func(t *testing.T) {
+		s, admin := secured(t)
+		key := createKey(t, admin, without(req, apikey.FunctionSync, 1, apikey.PrivRead))
+		job, err := runSync(t, s, key, schema, index, jobs, incremental...)
+		if err == nil || !strings.Contains(err.Error(), unauthorized) {
+			t.Fatalf("without read on %s: %v, job %+v; want a 403", jobs, err, job)
+		}
+	})
 }
