@@ -61,19 +61,17 @@ var functionOpeners = map[string]platform.Opener{
 // is never allowed more time than a deployed one could have.
 const defaultInvokeTimeout = 15 * time.Minute
 
-// maxEventBytes caps the event file like the FC adapter caps a body.
-const maxEventBytes = platform.MaxPayloadBytes
-
 func runInvoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	event := fs.String("event", "", "event `file` (trigger payload); - reads stdin")
+	event := fs.String("event", "", fmt.Sprintf("event `file` (trigger payload, at most %d MiB); - reads stdin", maxEventBytes>>20))
 	platformFlag := fs.String("platform", "", "adapter to run through: aws or fc (default: $PLATFORM, else aws)")
 	timeout := fs.Duration("timeout", defaultInvokeTimeout, "function timeout, the handler's deadline")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: esconnect invoke <function> --event FILE [--platform aws|fc] [--timeout 15m]\n\nfunctions: %s\n\nflags:\n", strings.Join(functionNames(), ", "))
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nSettings are the deployed function's environment variables (ES_URL, ES_INDEX, ...).")
+		fmt.Fprintf(stderr, "An event may be up to %d MiB, Function Compute's limit for a synchronous invocation (Lambda's is 6 MB).\n", maxEventBytes>>20)
 	}
 	name, rest := "", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -141,28 +139,6 @@ func invokePlatform(flagValue string) (platform.Kind, error) {
 		return "", fmt.Errorf("--platform: %w", err)
 	}
 	return k, nil
-}
-
-func readEvent(name string) ([]byte, error) {
-	var r io.Reader
-	if name == "-" {
-		r = os.Stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("reading the event: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, maxEventBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading the event %s: %w", name, err)
-	}
-	if len(b) > maxEventBytes {
-		return nil, fmt.Errorf("event %s exceeds %d MiB: %w", name, maxEventBytes>>20, platform.ErrPayloadTooLarge)
-	}
-	return b, nil
 }
 
 func functionNames() []string {

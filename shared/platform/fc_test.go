@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"strings"
@@ -289,5 +290,33 @@ func TestServeFCGracefulShutdown(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("ServeFC: %v", err)
+	}
+}
+
+// An event with a Content-Length is read into one buffer of its size;
+// io.ReadAll's doubling would allocate about twice as much.
+func TestFCServerReadsPayloadOnce(t *testing.T) {
+	want := bytes.Repeat([]byte("0123456789abcdef"), 6<<20/16)
+	var got int
+	h := func(_ context.Context, p []byte) (any, error) {
+		if !bytes.Equal(p, want) {
+			return nil, errors.New("payload differs from the body sent")
+		}
+		got = len(p)
+		return "ok", nil
+	}
+	srv := NewFCServer(h, nil, discardLog(), io.Discard, 0)
+	req := httptest.NewRequest(http.MethodPost, "/invoke", bytes.NewReader(want))
+	rec := httptest.NewRecorder()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	srv.ServeHTTP(rec, req)
+	runtime.ReadMemStats(&after)
+	if rec.Code != http.StatusOK || got != len(want) {
+		t.Fatalf("status %d, handler saw %d bytes: %s", rec.Code, got, rec.Body)
+	}
+	if n, limit := after.TotalAlloc-before.TotalAlloc, uint64(len(want))+64<<10; n > limit {
+		t.Fatalf("serving a %d-byte event allocated %d bytes, want at most %d", len(want), n, limit)
 	}
 }
