@@ -53,6 +53,21 @@ func TestFunctionsDoNotLinkTheFullClient(t *testing.T) {
 	}
 }
 
+// pgxModule is the PostgreSQL driver: pg-es-sync's alone. kafka-es-sink
+// reads its settings through shared/config, which therefore must not
+// import it (pgsync.LoadConfig parses connection strings): linked, the
+// driver adds to the binary and its packages' initialisation to every cold
+// start.
+const pgxModule = "github.com/jackc/"
+
+func TestSinkDoesNotLinkThePostgresDriver(t *testing.T) {
+	for _, d := range deps(t, functionPackages[0]) {
+		if strings.HasPrefix(d, pgxModule) {
+			t.Errorf("kafka-es-sink links %s", d)
+		}
+	}
+}
+
 func TestBinarySize(t *testing.T) {
 	for _, pkg := range functionPackages {
 		t.Run(pkg[strings.LastIndexByte(pkg, '/')+1:], func(t *testing.T) {

@@ -42,7 +42,7 @@ var functionOpeners = map[string]platform.Opener{
 		return func(ctx context.Context, p []byte) (any, error) { return h.Handle(ctx, p) }, closeFn, nil
 	},
 	"pg-es-sync": func(ctx context.Context, log *slog.Logger) (platform.Handler, func() error, error) {
-		cfg, err := config.LoadPGSync(config.FromOS())
+		cfg, err := pgsync.LoadConfig(config.FromOS())
 		if err != nil {
 			return nil, nil, fmt.Errorf("pg-es-sync configuration: %w", err)
 		}

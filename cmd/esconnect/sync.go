@@ -39,7 +39,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return &exitCodeError{code: 2, err: fmt.Errorf("unexpected arguments %q", fs.Args())}
 	}
-	cfg, err := config.LoadPGSync(config.FromOS())
+	cfg, err := pgsync.LoadConfig(config.FromOS())
 	if err != nil {
 		return &exitCodeError{code: 2, err: fmt.Errorf("settings:\n%w", err)}
 	}

@@ -28,7 +28,7 @@ func open(ctx context.Context, log *slog.Logger) (platform.Handler, func() error
 	if _, ok := config.FromOS().Lookup(connector.EnvConnectorID); ok {
 		return openConnector(log)
 	}
-	cfg, err := config.LoadPGSync(config.FromOS())
+	cfg, err := pgsync.LoadConfig(config.FromOS())
 	if err != nil {
 		return nil, nil, fmt.Errorf("pg-es-sync configuration: %w", err)
 	}

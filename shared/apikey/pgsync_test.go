@@ -63,7 +63,7 @@ func runSync(t *testing.T, s *esnode.Server, key, schema, index, jobs string, ex
 	for i := 0; i+1 < len(extra); i += 2 {
 		env[extra[i]] = extra[i+1]
 	}
-	cfg, err := config.LoadPGSync(config.FromMap(env))
+	cfg, err := pgsync.LoadConfig(config.FromMap(env))
 	if err != nil {
 		t.Fatal(err)
 	}

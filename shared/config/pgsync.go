@@ -9,8 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/esconnect/esconnect/shared/indexname"
 )
 
@@ -88,8 +86,10 @@ type SyncQuery struct {
 // PGConn is the PostgreSQL connection string. It carries the password, so
 // its fields are unexported (JSON shows nothing) and String leaves it out.
 type PGConn struct {
-	dsn     string
-	display string
+	dsn      string
+	display  string
+	setting  string
+	password string
 }
 
 // ConnString returns the full connection string, password included; pass it
@@ -99,10 +99,26 @@ func (c PGConn) ConnString() string { return c.dsn }
 // String describes the connection without the password.
 func (c PGConn) String() string { return c.display }
 
+// Setting names the variable the connection string came from (PG_URL, or
+// PG_HOST for the separate settings), for error messages.
+func (c PGConn) Setting() string { return c.setting }
+
+// Described returns c with the description String gives, made from what
+// the driver's parser read from the connection string.
+func (c PGConn) Described(display string) PGConn {
+	c.display = display
+	return c
+}
+
+// Scrub removes the password from a driver message; the driver redacts
+// what it recognises, this catches the rest.
+func (c PGConn) Scrub(msg string) string { return scrub(msg, c.password) }
+
 // PGSync is the configuration of the pg-es-sync function.
 type PGSync struct {
 	Postgres PGConn
-	// Database is the database name, part of every document id.
+	// Database is the database name, part of every document id, as the
+	// driver reads it from the connection string (pgsync.LoadConfig).
 	Database string
 	Schema   string
 	// Tables lists the tables to sync; nil means every table of Schema.
@@ -125,9 +141,13 @@ type PGSync struct {
 	Bulk          Bulk
 }
 
-// LoadPGSync reads the pg-es-sync settings from env and reports every problem
-// at once.
-func LoadPGSync(env *Env) (PGSync, error) {
+// ReadPGSync reads the pg-es-sync settings from env and records every
+// problem in env (see Env.Err). The connection string is built and its
+// parts checked here, but its syntax is checked by pgsync.LoadConfig with
+// the driver's own parser, which also sets Database and the connection's
+// description: linking the driver here would put it into kafka-es-sink,
+// which reads its settings through this package.
+func ReadPGSync(env *Env) PGSync {
 	c := PGSync{
 		Schema:         env.String(EnvPGSchema, DefaultPGSchema),
 		Index:          env.Required(pgsyncIndexEnv),
@@ -157,8 +177,8 @@ func LoadPGSync(env *Env) (PGSync, error) {
 	}
 	c.Queries = loadQueries(env)
 	c.Incremental = loadIncremental(env, c.Queries)
-	c.Postgres, c.Database = loadPGConn(env)
-	return c, env.Err()
+	c.Postgres = loadPGConn(env)
+	return c
 }
 
 func loadQueries(env *Env) []SyncQuery {
@@ -227,8 +247,8 @@ func checkIdentifier(env *Env, setting, name string) {
 }
 
 // loadPGConn builds the connection string from PG_URL, or from PG_HOST and
-// its companions, and validates it with the driver's own parser.
-func loadPGConn(env *Env) (PGConn, string) {
+// its companions.
+func loadPGConn(env *Env) PGConn {
 	password := env.Secret(EnvPGPassword, "")
 	sslmode, hasMode := env.Lookup(EnvPGSSLMode)
 	rootcert, hasRoot := env.Lookup(EnvPGSSLRootCert)
@@ -281,7 +301,7 @@ func loadPGConn(env *Env) (PGConn, string) {
 		host, ok := env.Lookup(EnvPGHost)
 		if !ok {
 			env.Fail(EnvPGHost, "required when %s is not set", EnvPGURL)
-			return PGConn{}, ""
+			return PGConn{}
 		}
 		port := env.Int(EnvPGPort, DefaultPGPort, 1, 65535)
 		parts := []string{"host=" + kvQuote(host), "port=" + strconv.Itoa(port)}
@@ -303,16 +323,7 @@ func loadPGConn(env *Env) (PGConn, string) {
 		dsn = strings.Join(parts, " ")
 	}
 
-	pc, err := pgconn.ParseConfig(dsn)
-	if err != nil {
-		env.Fail(connSetting(env), "not a usable connection: %s", scrub(err.Error(), password))
-		return PGConn{}, ""
-	}
-	if pc.Database == "" {
-		env.Fail(EnvPGDatabase, "no database named (PG_DATABASE, or the path of PG_URL)")
-	}
-	display := fmt.Sprintf("host=%s port=%d user=%s dbname=%s", pc.Host, pc.Port, pc.User, pc.Database)
-	return PGConn{dsn: dsn, display: display}, pc.Database
+	return PGConn{dsn: dsn, setting: connSetting(env), password: password}
 }
 
 func connSetting(env *Env) string {

@@ -37,7 +37,7 @@ func TestLoadIncremental(t *testing.T) {
 			for k, v := range tt.env {
 				vars[k] = v
 			}
-			cfg, err := LoadPGSync(FromMap(vars))
+			cfg, err := readPGSync(FromMap(vars))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestLoadIncrementalErrors(t *testing.T) {
 			for k, v := range tt.env {
 				vars[k] = v
 			}
-			_, err := LoadPGSync(FromMap(vars))
+			_, err := readPGSync(FromMap(vars))
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// TestLoadPGSyncRefusesHiddenIndices: names starting with '.' are
+// TestReadPGSyncRefusesHiddenIndices: names starting with '.' are
 // Elasticsearch's hidden and system indices (.security, .kibana, ...). A
 // typo or a copied setting must not write sync documents or job records
 // there; ES_INDEX_ALLOW_DOT=true is the explicit way to do it anyway, as for
 // kafka-es-sink.
-func TestLoadPGSyncRefusesHiddenIndices(t *testing.T) {
+func TestReadPGSyncRefusesHiddenIndices(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -27,10 +27,10 @@ func TestLoadPGSyncRefusesHiddenIndices(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			_, err := LoadPGSync(FromMap(env))
+			_, err := readPGSync(FromMap(env))
 			if tc.wantErr == "" {
 				if err != nil {
-					t.Fatalf("LoadPGSync: %v", err)
+					t.Fatalf("ReadPGSync: %v", err)
 				}
 				return
 			}

@@ -1,176 +1,21 @@
 package config
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
-// writeCA writes a self-signed CA certificate and returns its path.
-func writeCA(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+// readPGSync is ReadPGSync with the problems it recorded, as
+// pgsync.LoadConfig returns them (without the driver's connection check).
+func readPGSync(env *Env) (PGSync, error) {
+	c := ReadPGSync(env)
+	return c, env.Err()
 }
 
-func TestLoadPGSyncDefaults(t *testing.T) {
-	c, err := LoadPGSync(FromMap(map[string]string{
-		"PG_HOST": "127.0.0.1", "PG_USER": "postgres", "PG_DATABASE": "test", "ES_INDEX": "rows",
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Schema != "public" || c.Tables != nil || c.JobsIndex != "esconnect-sync-jobs" ||
-		c.FetchSize != DefaultFetchSize || c.FieldNames != FieldNamesColumn ||
-		c.DeadlineMargin != DefaultSyncDeadlineMargin || c.Database != "test" || c.Index != "rows" {
-		t.Fatalf("defaults: %+v", c)
-	}
-	if got := c.Postgres.String(); got != "host=127.0.0.1 port=5432 user=postgres dbname=test" {
-		t.Fatalf("String() = %q", got)
-	}
-}
-
-func TestLoadPGSyncSettings(t *testing.T) {
-	ca := writeCA(t)
-	tests := []struct {
-		name  string
-		env   map[string]string
-		check func(t *testing.T, c PGSync)
-	}{
-		{
-			name: "url with tls settings",
-			env: map[string]string{
-				"PG_URL": "postgres://u:pw@db.example:6543/shop", "PG_SSLMODE": "verify-full",
-				"PG_SSLROOTCERT": ca, "ES_INDEX": "i", "PG_TABLES": "a, b",
-				"FIELD_NAMES": "ELASTIC", "FETCH_SIZE": "10", "SYNC_DEADLINE_MARGIN": "3s",
-			},
-			check: func(t *testing.T, c PGSync) {
-				t.Helper()
-				want := "postgres://u:pw@db.example:6543/shop?sslmode=verify-full&sslrootcert=" + url.QueryEscape(ca)
-				if c.Postgres.ConnString() != want {
-					t.Errorf("dsn %q, want %q", c.Postgres.ConnString(), want)
-				}
-				if strings.Contains(c.Postgres.String(), "pw") {
-					t.Errorf("String() shows the password: %q", c.Postgres.String())
-				}
-				if strings.Join(c.Tables, "|") != "a|b" || c.FieldNames != "elastic" || c.FetchSize != 10 ||
-					c.DeadlineMargin != 3*time.Second || c.Database != "shop" {
-					t.Errorf("settings: %+v", c)
-				}
-			},
-		},
-		{
-			name: "host form quotes values",
-			env: map[string]string{
-				"PG_HOST": "127.0.0.1", "PG_PORT": "5433", "PG_USER": "o'neil", "PG_PASSWORD": `s3 cr'et\`,
-				"PG_DATABASE": "my db", "PG_SSLMODE": "require", "ES_INDEX": "i", "PG_TABLES": "*",
-			},
-			check: func(t *testing.T, c PGSync) {
-				t.Helper()
-				want := `host='127.0.0.1' port=5433 user='o\'neil' dbname='my db' sslmode='require' password='s3 cr\'et\\'`
-				if c.Postgres.ConnString() != want {
-					t.Errorf("dsn %q, want %q", c.Postgres.ConnString(), want)
-				}
-				if c.Tables != nil || c.Database != "my db" {
-					t.Errorf("tables %v database %q", c.Tables, c.Database)
-				}
-			},
-		},
-		{
-			name: "advanced rules",
-			env: map[string]string{
-				"PG_HOST": "h", "PG_DATABASE": "d", "ES_INDEX": "i",
-				"SYNC_QUERIES": `[{"tables":["a","b"],"query":"SELECT 1 AS x","id_columns":["x"]}]`,
-			},
-			check: func(t *testing.T, c PGSync) {
-				t.Helper()
-				if len(c.Queries) != 1 || c.Queries[0].Query != "SELECT 1 AS x" ||
-					strings.Join(c.Queries[0].Tables, ",") != "a,b" || c.Queries[0].IDColumns[0] != "x" {
-					t.Errorf("queries %+v", c.Queries)
-				}
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := LoadPGSync(FromMap(tt.env))
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.check(t, c)
-		})
-	}
-}
-
-func TestLoadPGSyncReportsEveryProblem(t *testing.T) {
-	_, err := LoadPGSync(FromMap(map[string]string{
-		"PG_HOST": "h", "PG_PORT": "70000", "PG_PASSWORD": "hunter2-secret",
-		"PG_SSLMODE": "sometimes", "FETCH_SIZE": "0", "FIELD_NAMES": "camel",
-		"PG_SCHEMA":    strings.Repeat("s", 64),
-		"SYNC_QUERIES": `[{"tables":[],"query":" "}]`,
-	}))
-	if err == nil {
-		t.Fatal("no error")
-	}
-	msg := err.Error()
-	for _, want := range []string{"ES_INDEX", "PG_PORT", "PG_SSLMODE", "FETCH_SIZE", "FIELD_NAMES", "PG_SCHEMA",
-		"SYNC_QUERIES[0]: query is empty", "SYNC_QUERIES[0]: tables is empty", "PG_DATABASE"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error lacks %q:\n%s", want, msg)
-		}
-	}
-	if strings.Contains(msg, "hunter2") {
-		t.Errorf("error shows the password:\n%s", msg)
-	}
-}
-
-func TestLoadPGSyncNeverEchoesPassword(t *testing.T) {
-	tests := []map[string]string{
-		{"PG_URL": "postgres://u:hunter2-secret@h:notaport/d", "ES_INDEX": "i"},
-		{"PG_URL": "host=h port=x dbname=d", "PG_PASSWORD": "hunter2-secret", "ES_INDEX": "i"},
-		{"PG_HOST": "h", "PG_DATABASE": "d", "PG_PASSWORD": "hunter2-secret", "PG_SSLROOTCERT": "/nonexistent/ca.pem", "PG_SSLMODE": "verify-ca", "ES_INDEX": "i"},
-	}
-	for _, env := range tests {
-		_, err := LoadPGSync(FromMap(env))
-		if err == nil {
-			t.Fatalf("%v: no error", env)
-		}
-		if strings.Contains(err.Error(), "hunter2") {
-			t.Errorf("error shows the password: %v", err)
-		}
-	}
-}
-
-func TestLoadPGSyncRejectsBadQueries(t *testing.T) {
+func TestReadPGSyncRejectsBadQueries(t *testing.T) {
 	tests := []string{`{"tables":["a"]}`, `[{"tables":["a"],"query":"x","bogus":1}]`, `[]`, `not json`}
 	for _, q := range tests {
-		_, err := LoadPGSync(FromMap(map[string]string{"PG_HOST": "h", "PG_DATABASE": "d", "ES_INDEX": "i", "SYNC_QUERIES": q}))
+		_, err := readPGSync(FromMap(map[string]string{"PG_HOST": "h", "PG_DATABASE": "d", "ES_INDEX": "i", "SYNC_QUERIES": q}))
 		if err == nil || !strings.Contains(err.Error(), "SYNC_QUERIES") {
 			t.Errorf("%s: error %v", q, err)
 		}
@@ -180,9 +25,9 @@ func TestLoadPGSyncRejectsBadQueries(t *testing.T) {
 // OpenSearch Serverless has no scroll API, which pg-es-sync needs to find
 // the documents of deleted rows: the setting is refused at start-up, while
 // a domain ("es") is accepted.
-func TestLoadPGSyncRefusesServerless(t *testing.T) {
+func TestReadPGSyncRefusesServerless(t *testing.T) {
 	for _, service := range []string{AWSServiceES, AWSServiceAOSS} {
-		_, err := LoadPGSync(FromMap(map[string]string{
+		_, err := readPGSync(FromMap(map[string]string{
 			"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "rows",
 			EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESAWSService: service,
 		}))
@@ -202,18 +47,18 @@ func TestLoadPGSyncRefusesServerless(t *testing.T) {
 // ES_INDEX and SYNC_JOBS_INDEX follow Elasticsearch's rules for index names,
 // checked at start-up: ES_INDEX=victim/_doc/2 would otherwise make the first
 // request PUT /victim/_doc/2, a write into another index.
-func TestLoadPGSyncIndexNames(t *testing.T) {
+func TestReadPGSyncIndexNames(t *testing.T) {
 	for _, name := range []string{"victim/_doc/2", "a?b", "a#b", "..", "a%2Fb", "a,b", "logs-*", "Orders", "_all"} {
 		for _, setting := range []string{"ES_INDEX", EnvSyncJobsIndex} {
 			env := map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "rows"}
 			env[setting] = name
-			_, err := LoadPGSync(FromMap(env))
+			_, err := readPGSync(FromMap(env))
 			if err == nil || !strings.Contains(err.Error(), setting) {
 				t.Errorf("%s=%q: err = %v, want a refusal naming %s", setting, name, err, setting)
 			}
 		}
 	}
-	if _, err := LoadPGSync(FromMap(map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "a%2fb"})); err != nil {
+	if _, err := readPGSync(FromMap(map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "a%2fb"})); err != nil {
 		t.Errorf("a literal %% is a valid index name: %v", err)
 	}
 }

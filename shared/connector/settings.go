@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 // ErrConfiguration is wrapped by every problem with a connector's
@@ -186,7 +187,7 @@ func (fc fromConnector) pgsyncSettings(es config.Elasticsearch) (config.PGSync, 
 		}
 		fc.env[config.EnvPGSSLRootCert] = path
 	}
-	cfg, err := config.LoadPGSync(config.FromMap(fc.env))
+	cfg, err := pgsync.LoadConfig(config.FromMap(fc.env))
 	if err != nil {
 		cleanup()
 		return config.PGSync{}, func() {}, fmt.Errorf("%w: %s", ErrConfiguration, connectorNames(err.Error()))

@@ -97,7 +97,7 @@ func syncPostgres(ctx context.Context, opts Options, esURL string, es esapi.Tran
 	p.line("and page_views (2 rows, no primary key, so the sync skips it).")
 
 	index := opts.PGSchema
-	cfg, err := config.LoadPGSync(config.FromMap(map[string]string{
+	cfg, err := pgsync.LoadConfig(config.FromMap(map[string]string{
 		config.EnvPGURL:              opts.PGURL,
 		config.EnvPGSchema:           opts.PGSchema,
 		config.EnvESURL:              esURL,

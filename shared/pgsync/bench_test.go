@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 // runChild runs one sync with settings from the environment, as `esconnect
 // sync` does, and prints the job.
 func runChild() int {
-	cfg, err := config.LoadPGSync(config.FromOS())
+	cfg, err := LoadConfig(config.FromOS())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2

@@ -25,7 +25,7 @@ INSERT INTO items VALUES (1, 'a'), (2, 'b');`)
 		for k, v := range e.Env() {
 			env[k] = v
 		}
-		cfg, err := config.LoadPGSync(config.FromMap(env))
+		cfg, err := LoadConfig(config.FromMap(env))
 		if err != nil {
 			t.Fatal(err)
 		}

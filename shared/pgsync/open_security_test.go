@@ -65,9 +65,9 @@ func (e *secureEnv) sync(t *testing.T, extra map[string]string, logs *bytes.Buff
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, err := config.LoadPGSync(config.FromMap(env))
+	cfg, err := LoadConfig(config.FromMap(env))
 	if err != nil {
-		t.Fatalf("LoadPGSync: %v", err)
+		t.Fatalf("LoadConfig: %v", err)
 	}
 	h, closeFn, err := Open(t.Context(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {

@@ -37,7 +37,7 @@ func TestConnConfigTLS(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.env["ES_INDEX"] = "i"
-			cfg, err := config.LoadPGSync(config.FromMap(tt.env))
+			cfg, err := LoadConfig(config.FromMap(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}

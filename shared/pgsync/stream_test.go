@@ -103,9 +103,9 @@ func testConfig(schema string) config.PGSync {
 	}
 }
 
-// mustConn builds the connection setting the way LoadPGSync does.
+// mustConn builds the connection setting the way LoadConfig does.
 func mustConn(url string) config.PGConn {
-	c, err := config.LoadPGSync(config.FromMap(map[string]string{"PG_URL": url, "ES_INDEX": "x"}))
+	c, err := LoadConfig(config.FromMap(map[string]string{"PG_URL": url, "ES_INDEX": "x"}))
 	if err != nil {
 		panic(err)
 	}
