@@ -10,13 +10,13 @@ import (
 	fastbase64 "github.com/segmentio/asm/base64"
 )
 
+var openBrace = []byte("{")
+
 // AWS event sources, as in the eventSource field.
 const (
 	EventSourceMSK         = "aws:kafka"
 	EventSourceSelfManaged = "SelfManagedKafka"
 )
-
-var openBrace = []byte("{")
 
 // decodeAWS decodes an AWS Lambda Kafka event. It yields what encoding/json
 // into events.KafkaEvent followed by base64 decoding yields (see the
@@ -28,18 +28,28 @@ var openBrace = []byte("{")
 // It reads the payload in two passes. The first reads every record's
 // fields and keeps its base64 key and value as spans of the payload; the
 // second decodes them into one arena sized from those spans, so that a
-// 6 MB event costs one exact allocation for its keys and values.
-func decodeAWS(payload []byte, forced bool) (Batch, error) {
-	d := awsDecoder{s: scanner{b: payload}}
-	// Every record is a JSON object and '{' cannot occur inside the base64
-	// keys and values, so counting it (a vectorised single-byte count) bounds
-	// the record count closely; a guess from the payload size would reserve
-	// several times the memory for events with large values.
-	n := bytes.Count(payload, openBrace)
-	d.batch.Records = make([]Record, 0, n)
-	d.pending = make([]pendingRecord, 0, n)
+// 6 MB event costs one exact allocation for its keys and values, or none
+// when mem holds an arena large enough from an earlier event.
+func decodeAWS(payload []byte, forced bool, mem *memory) (Batch, error) {
+	d := awsDecoder{s: scanner{b: payload}, mem: mem}
+	d.batch.Records, d.pending = mem.records[:0], mem.pending[:0]
+	if cap(d.batch.Records) == 0 {
+		// No memory from an earlier event (a first invocation, a one-shot
+		// run). Every record is a JSON object and '{' cannot occur inside
+		// the base64 keys and values, so counting it (a vectorised
+		// single-byte count) bounds the record count closely; a guess from
+		// the payload size would reserve several times the memory for
+		// events with large values, or grow and copy the slices for small
+		// ones. With memory the pass is skipped: append grows it if needed.
+		n := bytes.Count(payload, openBrace)
+		d.batch.Records = make([]Record, 0, n)
+		d.pending = make([]pendingRecord, 0, n)
+	}
 	d.batch.Format = FormatAWS
-	if err := d.event(forced); err != nil {
+	err := d.event(forced)
+	// Kept even on failure: the memory is the point of mem.
+	mem.records, mem.pending = d.batch.Records, d.pending
+	if err != nil {
 		if !errors.Is(err, ErrMalformed) {
 			// The first pass stops at a foreign shape before reading the
 			// rest, and does not validate the keys and values it only
@@ -50,7 +60,9 @@ func decodeAWS(payload []byte, forced bool) (Batch, error) {
 		}
 		return Batch{}, err
 	}
-	if err := d.decodeRecords(); err != nil {
+	err = d.decodeRecords()
+	mem.records, mem.indexes, mem.arena = d.batch.Records, d.batch.Indexes, d.arena
+	if err != nil {
 		return Batch{}, err
 	}
 	return d.batch, nil
@@ -58,6 +70,7 @@ func decodeAWS(payload []byte, forced bool) (Batch, error) {
 
 type awsDecoder struct {
 	s     scanner
+	mem   *memory
 	batch Batch
 	// pending has one entry per records element, in payload order, until
 	// decodeRecords turns them into Records and Failures.

@@ -24,6 +24,57 @@ func foldEq(key []byte, name string) bool {
 	return bytes.EqualFold(key, []byte(name))
 }
 
+// recordField is a field of an AWS record.
+type recordField uint8
+
+const (
+	recOther recordField = iota
+	recTopic
+	recPartition
+	recOffset
+	recTimestamp
+	recTimestampType
+	recKey
+	recValue
+	recHeaders
+)
+
+var recordFieldNames = [...]string{
+	recTopic: "topic", recPartition: "partition", recOffset: "offset", recTimestamp: "timestamp",
+	recTimestampType: "timestampType", recKey: "key", recValue: "value", recHeaders: "headers",
+}
+
+// fieldOf names a record's key as encoding/json matches it to the fields
+// of events.KafkaRecord. Lambda spells every key exactly, which one switch
+// settles; only another spelling pays for case-insensitive comparisons
+// (trying each name in turn was most of the time spent on field names).
+func fieldOf(key []byte) recordField {
+	switch string(key) {
+	case "topic":
+		return recTopic
+	case "partition":
+		return recPartition
+	case "offset":
+		return recOffset
+	case "timestamp":
+		return recTimestamp
+	case "timestampType":
+		return recTimestampType
+	case "key":
+		return recKey
+	case "value":
+		return recValue
+	case "headers":
+		return recHeaders
+	}
+	for f := recTopic; f <= recHeaders; f++ {
+		if bytes.EqualFold(key, []byte(recordFieldNames[f])) {
+			return f
+		}
+	}
+	return recOther
+}
+
 // recordState collects one AWS record while its fields are read.
 type recordState struct {
 	rec                    Record
@@ -151,8 +202,12 @@ func (d *awsDecoder) decodeRecords() error {
 		// Spans of set strings are never nil, even when empty.
 		size += base64.StdEncoding.DecodedLen(len(r.Key)) + base64.StdEncoding.DecodedLen(len(r.Value))
 	}
-	d.arena = make([]byte, 0, size)
-	d.batch.Indexes = make([]int, 0, len(d.batch.Records))
+	if d.arena = d.mem.arena[:0]; cap(d.arena) < size {
+		d.arena = make([]byte, 0, size)
+	}
+	if d.batch.Indexes = d.mem.indexes[:0]; cap(d.batch.Indexes) < len(d.batch.Records) {
+		d.batch.Indexes = make([]int, 0, len(d.batch.Records))
+	}
 	good := d.batch.Records[:0]
 	next := 0
 	for index := range d.pending {
@@ -236,8 +291,8 @@ func (d *awsDecoder) failure(index int, p *pendingRecord, r Record, err *RecordE
 func (d *awsDecoder) field(st *recordState, key []byte) error {
 	s := &d.s
 	isNull := s.peek() == 'n'
-	switch {
-	case foldEq(key, "topic"):
+	switch f := fieldOf(key); f {
+	case recTopic:
 		if isNull {
 			st.hasTopic = false
 			return s.skip(1)
@@ -252,7 +307,7 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 		}
 		st.hasTopic = true
 		st.rec.Topic = d.topic(raw, slow)
-	case foldEq(key, "partition"):
+	case recPartition:
 		n, ok, err := d.intField(st, "partition", 32)
 		if err != nil || isNull {
 			st.hasPartition = false
@@ -262,7 +317,7 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 			st.hasPartition = true
 			st.rec.Partition = int32(n)
 		}
-	case foldEq(key, "offset"):
+	case recOffset:
 		n, ok, err := d.intField(st, "offset", 64)
 		if err != nil || isNull {
 			st.hasOffset = false
@@ -272,7 +327,7 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 			st.hasOffset = true
 			st.rec.Offset = n
 		}
-	case foldEq(key, "timestamp"):
+	case recTimestamp:
 		n, ok, err := d.intField(st, "timestamp", 64)
 		if err != nil {
 			return err
@@ -280,7 +335,7 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 		if ok && !isNull {
 			st.rec.Timestamp = n
 		}
-	case foldEq(key, "timestampType"):
+	case recTimestampType:
 		if isNull {
 			return s.skip(1)
 		}
@@ -293,8 +348,8 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 			return err
 		}
 		st.rec.TimestampType = timestampType(raw, slow)
-	case foldEq(key, "key"), foldEq(key, "value"):
-		isKey := foldEq(key, "key")
+	case recKey, recValue:
+		isKey := f == recKey
 		if isNull {
 			return s.skip(1)
 		}
@@ -324,7 +379,7 @@ func (d *awsDecoder) field(st *recordState, key []byte) error {
 		if checked {
 			f.flags |= stringChecked
 		}
-	case foldEq(key, "headers"):
+	case recHeaders:
 		return d.headers(st)
 	default:
 		return s.skip(1)

@@ -32,18 +32,24 @@ func Decode(payload []byte, f Format) (Batch, error) {
 	return DecodeWith(payload, DecodeOptions{Format: f})
 }
 
-// DecodeWith is Decode with options.
+// DecodeWith is Decode with options. A caller that decodes one payload
+// after another can keep the memory of the batches with DecodeInto.
 func DecodeWith(payload []byte, o DecodeOptions) (Batch, error) {
+	return decodeWith(payload, o, &memory{})
+}
+
+// decodeWith decodes with the memory of an earlier batch (AWS events).
+func decodeWith(payload []byte, o DecodeOptions, mem *memory) (Batch, error) {
 	first := firstByte(payload)
 	switch o.Format {
 	case FormatAWS:
-		return decodeAWS(payload, true)
+		return decodeAWS(payload, true, mem)
 	case FormatAuto:
 		switch first {
 		case '{':
 			// The AWS decoder goes first: it is the hot path, and probing for a
 			// CloudEvent first would parse every AWS event twice.
-			b, err := decodeAWS(payload, false)
+			b, err := decodeAWS(payload, false, mem)
 			if errors.Is(err, ErrUnrecognised) && looksLikeCloudEvent(payload) {
 				return decodeArray(wrapArray(payload), FormatFCCloudEvents, o.BinaryValues)
 			}

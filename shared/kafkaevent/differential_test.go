@@ -297,7 +297,14 @@ func FuzzDecodeAWS(f *testing.F) {
 		f.Add(readFixture(f, name))
 	}
 	f.Add([]byte(`{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","partition":0,"offset":1,"headers":[{"h":[-1]}]}]}}`))
+	earlier := mskEvent(f, 20, 300)
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		compareWithReference(t, payload)
+		// Into a batch that held another event, the result is the same.
+		var b Batch
+		if err := DecodeInto(&b, earlier, DecodeOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		checkDecodeInto(t, &b, payload, DecodeOptions{})
 	})
 }

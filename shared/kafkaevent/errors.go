@@ -84,6 +84,9 @@ type Batch struct {
 	EventSource      string
 	EventSourceARN   string
 	BootstrapServers string
+
+	// mem is kept for the next DecodeInto.
+	mem memory
 }
 
 // Len is the number of elements in the payload.
