@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -86,7 +87,15 @@ type Batch struct {
 	ActionRecords []int
 	Skipped       []Skip
 	Failures      []Failure
+
+	// arena holds the bodies; with Actions and ActionRecords it is kept
+	// for the next BuildInto.
+	arena []byte
 }
+
+// bodyOverhead is the room reserved per body beyond its key, value and
+// topic: the fixed part of {"doc":{"msg_body":{...}},"doc_as_upsert":true}.
+const bodyOverhead = 200
 
 // maxIDBytes is Elasticsearch's limit on document ids.
 const maxIDBytes = 512
@@ -122,19 +131,35 @@ func OffsetID(topic string, partition int32, offset int64) string {
 // To index the real value of an Overflow record, fetch it and call
 // Record.ReplaceValue before Build.
 func (bld *Builder) Build(records []kafkaevent.Record) Batch {
-	out := Batch{
-		Actions:       make([]esbulk.Action, 0, len(records)),
-		ActionRecords: make([]int, 0, len(records)),
+	var out Batch
+	bld.BuildInto(&out, records)
+	out.arena = nil
+	return out
+}
+
+// BuildInto is Build into out, reusing the memory out kept from an earlier
+// BuildInto (its actions and the buffer of bodies), for a caller that
+// builds one batch after another: a warm function's invocations. The
+// earlier actions and their bodies are overwritten, so nothing of them may
+// be in use any more.
+func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
+	out.Reset()
+	if cap(out.Actions) < len(records) {
+		out.Actions = make([]esbulk.Action, 0, len(records))
+		out.ActionRecords = make([]int, 0, len(records))
 	}
 	size := 0
 	for i := range records {
 		// The fixed part of a body (field names, numbers, the update
-		// wrapper) stays under ~150 bytes; escaping or base64 can make a
+		// wrapper) takes 170 to 200 bytes; escaping or base64 can make a
 		// body larger than estimated, and such bodies get their own memory
 		// below rather than growing (and copying) the shared buffer.
-		size += len(records[i].Key) + len(records[i].Value) + len(records[i].Topic) + 150
+		size += len(records[i].Key) + len(records[i].Value) + len(records[i].Topic) + bodyOverhead
 	}
-	arena := make([]byte, 0, size)
+	arena := out.arena[:0]
+	if cap(arena) < size {
+		arena = make([]byte, 0, size)
+	}
 	for i := range records {
 		r := &records[i]
 		a, skip, err := bld.action(r)
@@ -162,7 +187,22 @@ func (bld *Builder) Build(records []kafkaevent.Record) Batch {
 		out.Actions = append(out.Actions, a)
 		out.ActionRecords = append(out.ActionRecords, i)
 	}
-	return out
+	out.arena = arena
+}
+
+// Reset forgets b's actions, keeping the memory for the next BuildInto.
+// The actions are zeroed, so that the batch holds on to no body or string
+// of the last records.
+func (b *Batch) Reset() {
+	clear(b.Actions)
+	clear(b.Failures)
+	*b = Batch{Actions: b.Actions[:0], ActionRecords: b.ActionRecords[:0], arena: b.arena[:0],
+		Skipped: b.Skipped[:0], Failures: b.Failures[:0]}
+}
+
+// Retained is the memory b keeps for the next BuildInto, in bytes.
+func (b *Batch) Retained() int {
+	return cap(b.Actions)*int(unsafe.Sizeof(esbulk.Action{})) + cap(b.ActionRecords)*int(unsafe.Sizeof(0)) + cap(b.arena)
 }
 
 func (bld *Builder) appendBody(dst []byte, r *kafkaevent.Record, op esbulk.Op) ([]byte, *Error) {
