@@ -6,15 +6,6 @@ import (
 	"sync"
 )
 
-// maxPooledBuffer keeps an unusually large batch's buffer of action lines
-// from staying pinned in the pool for the life of the process.
-const maxPooledBuffer = 4 << 20
-
-var metaPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 64<<10)
-	return &b
-}}
-
 // span is an action's line within batch.meta.
 type span struct{ start, end int }
 
@@ -28,7 +19,7 @@ type span struct{ start, end int }
 // re-encodes or copies.
 type batch struct {
 	actions []Action
-	buf     *[]byte
+	mem     *batchMemory
 	meta    []byte
 	spans   []span
 	// fixed holds, for the rare body with a raw newline, a copy with the
@@ -38,18 +29,24 @@ type batch struct {
 }
 
 // newBatch encodes the action lines of the valid actions and records an
-// error outcome for the invalid ones; it returns the indexes to send.
-func newBatch(actions []Action, outcomes []Outcome) (*batch, []int) {
+// error outcome for the invalid ones; it returns the indexes to send. The
+// batch's buffers come from mem, which it keeps until release.
+func newBatch(actions []Action, outcomes []Outcome, mem *batchMemory) (*batch, []int) {
 	need := 0
 	for i := range actions {
 		need += metaLen(&actions[i])
 	}
-	b := &batch{actions: actions, buf: metaPool.Get().(*[]byte), spans: make([]span, len(actions))}
-	if cap(*b.buf) < need {
-		*b.buf = make([]byte, 0, need)
+	if cap(mem.meta) < need {
+		mem.meta = make([]byte, 0, need)
 	}
-	meta := (*b.buf)[:0]
-	pending := make([]int, 0, len(actions))
+	if cap(mem.spans) < len(actions) {
+		mem.spans = make([]span, len(actions))
+		mem.pending = make([]int, 0, len(actions))
+	}
+	b := &batch{actions: actions, mem: mem, spans: mem.spans[:len(actions)]}
+	clear(b.spans)
+	meta := mem.meta[:0]
+	pending := mem.pending[:0]
 	for i := range actions {
 		a := &actions[i]
 		outcomes[i].ID = a.ID
@@ -71,7 +68,7 @@ func newBatch(actions []Action, outcomes []Outcome) (*batch, []int) {
 		pending = append(pending, i)
 	}
 	b.meta = meta
-	*b.buf = meta
+	mem.meta = meta
 	return b, pending
 }
 
@@ -99,15 +96,12 @@ func (b *batch) size(i int) int {
 	return n
 }
 
-// release returns the buffer of action lines to the pool. Every request
-// body of the batch must be closed by then (send closes each one before it
-// returns), so no transport can still read it.
-func (b *batch) release() {
-	if cap(b.meta) > maxPooledBuffer {
-		return
-	}
-	*b.buf = b.meta[:0]
-	metaPool.Put(b.buf)
+// release returns the batch's buffers to p. Every request body of the
+// batch must be closed by then (send closes each one before it returns),
+// so no transport can still read them.
+func (b *batch) release(p *buffers) {
+	p.putBatch(b.mem)
+	b.mem = nil
 }
 
 // body returns the request body for actions idx (in increasing order).

@@ -46,7 +46,7 @@ func TestChunks(t *testing.T) {
 			for i, s := range tt.sizes {
 				actions[i] = sized(t, s)
 			}
-			b, pending := newBatch(actions, make([]Outcome, len(actions)))
+			b, pending := newBatch(actions, make([]Outcome, len(actions)), &batchMemory{})
 			got := b.chunks(pending, tt.maxBytes, tt.maxDocs)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("chunks = %v, want %v", got, tt.want)
@@ -62,7 +62,7 @@ func TestNewBatchSkipsInvalid(t *testing.T) {
 		{Op: OpDelete, Index: "i", ID: "c"},
 	}
 	outcomes := make([]Outcome, len(actions))
-	b, pending := newBatch(actions, outcomes)
+	b, pending := newBatch(actions, outcomes, &batchMemory{})
 	if !reflect.DeepEqual(pending, []int{0, 2}) {
 		t.Errorf("pending = %v", pending)
 	}
@@ -87,7 +87,7 @@ func TestBatchBody(t *testing.T) {
 		{Op: OpDelete, Index: "i", ID: "4"},
 	}
 	bodyOf1 := string(actions[1].Body)
-	b, _ := newBatch(actions, make([]Outcome, len(actions)))
+	b, _ := newBatch(actions, make([]Outcome, len(actions)), &batchMemory{})
 	for _, idx := range [][]int{{0, 1, 2, 3, 4}, {1, 2}, {0, 3}, {2}, {2, 4}, {0, 2, 3}} {
 		var want []byte
 		for _, i := range idx {
@@ -111,7 +111,7 @@ func TestBatchBody(t *testing.T) {
 // caller's documents after Write returned.
 func TestBodyCloseEndsReading(t *testing.T) {
 	actions := []Action{{Op: OpIndex, Index: "i", ID: "0", Body: []byte(`{"p":"` + strings.Repeat("x", 100) + `"}`)}}
-	b, _ := newBatch(actions, make([]Outcome, 1))
+	b, _ := newBatch(actions, make([]Outcome, 1), &batchMemory{})
 	bd := b.body([]int{0})
 	if n, err := bd.Read(make([]byte, 10)); n != 10 || err != nil {
 		t.Fatalf("Read = %d, %v", n, err)

@@ -13,7 +13,10 @@ var ErrBadResponse = errors.New("malformed bulk response")
 
 // itemResult is the part of one bulk response item the writer needs.
 type itemResult struct {
-	op     string
+	op string
+	// ID is, before parsing, the id the action was sent with (or empty):
+	// an answer naming that id then costs no copy of it. After parsing it
+	// is the id of the answer.
 	ID     string
 	Status int
 	Result string
@@ -134,6 +137,7 @@ func parseItem(s *scanner, it *itemResult, where place) error {
 	if err != nil {
 		return err
 	}
+	sent := it.ID
 	*it = itemResult{op: known(string(op))}
 	if it.op == "" {
 		it.op = string(op)
@@ -148,7 +152,7 @@ func parseItem(s *scanner, it *itemResult, where place) error {
 		}
 		switch string(key) {
 		case "_id":
-			it.ID, err = s.strOrNull(where)
+			it.ID, err = s.id(where, sent)
 		case "result":
 			it.Result, err = s.word(where)
 		case "status":

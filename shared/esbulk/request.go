@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/esconnect/esconnect/shared/esclient"
 )
@@ -36,31 +35,6 @@ type sender struct {
 // length, so a wrong Content-Length cannot make the writer allocate wildly;
 // a longer answer is still read, by growing the buffer.
 const maxPresize = 64 << 20
-
-// maxPooledResponse keeps an unusually large answer's buffer from staying
-// pinned in the pool.
-const maxPooledResponse = 4 << 20
-
-// respPool holds the buffers bulk answers are read into. An answer to a
-// large request is hundreds of KiB (about 100 bytes per item); reading each
-// into a fresh, doubling slice was a quarter of the payload's size in
-// garbage per 6 MB event.
-var respPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, 32<<10)
-	return &b
-}}
-
-// getResponseBuffer and putResponseBuffer lend a sender its answer buffer
-// for one round.
-func getResponseBuffer() *[]byte { return respPool.Get().(*[]byte) }
-
-func putResponseBuffer(p *[]byte, b []byte) {
-	if cap(b) > maxPooledResponse {
-		return
-	}
-	*p = b[:0]
-	respPool.Put(p)
-}
 
 // readAll appends r's content to dst, like io.ReadAll but into a buffer the
 // caller reuses.
@@ -143,10 +117,15 @@ func (s *sender) send(ctx context.Context, idx []int) {
 			s.items = make([]itemResult, len(idx))
 		}
 		s.items = s.items[:len(idx)]
+		for k, i := range idx {
+			s.items[k] = itemResult{ID: s.b.actions[i].ID}
+		}
 		if res.ContentLength > 0 && int64(cap(s.resp)) <= res.ContentLength && res.ContentLength <= maxPresize {
 			// One allocation of the announced size (plus the byte that
-			// lets the read see EOF without growing) instead of doubling.
-			s.resp = make([]byte, 0, res.ContentLength+1)
+			// lets the read see EOF without growing) instead of doubling,
+			// with an eighth more, so that the next answer, a few bytes
+			// longer (its took, its ids), fits too.
+			s.resp = make([]byte, 0, res.ContentLength+res.ContentLength/8+1)
 		}
 		var err error
 		if s.resp, err = readAll(s.resp[:0], res.Body); err != nil {

@@ -184,6 +184,18 @@ func (s *scanner) word(where place) (string, error) {
 	return s.str(where)
 }
 
+// id reads a document id, or null as "". An id spelled as sent (always,
+// for the ids esconnect sets) is returned as sent instead of as a new copy.
+func (s *scanner) id(where place, sent string) (string, error) {
+	if sent != "" && s.peek() == '"' {
+		if end, escaped, err := s.stringEnd(where); err == nil && !escaped && string(s.b[s.i+1:end]) == sent {
+			s.i = end + 1
+			return sent, nil
+		}
+	}
+	return s.strOrNull(where)
+}
+
 // strOrNull reads a string, or null as "".
 func (s *scanner) strOrNull(where place) (string, error) {
 	if s.peek() == 'n' {

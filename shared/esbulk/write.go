@@ -37,8 +37,8 @@ const (
 func (w *Writer) Write(ctx context.Context, actions []Action) (Report, error) {
 	start := time.Now()
 	rep := Report{Outcomes: make([]Outcome, len(actions))}
-	b, pending := newBatch(actions, rep.Outcomes)
-	defer b.release()
+	b, pending := newBatch(actions, rep.Outcomes, w.bufs.batch())
+	defer b.release(&w.bufs)
 
 	bctx, cancel := w.budget(ctx)
 	defer cancel()
@@ -183,12 +183,13 @@ func (w *Writer) round(bctx, ctx context.Context, b *batch, pending []int, outco
 	var wg sync.WaitGroup
 	for k := range workers {
 		wg.Go(func() {
-			buf := getResponseBuffer()
-			s := sender{w: w, b: b, outcomes: outcomes, ctx: ctx, res: &results[k], resp: *buf}
+			mem := w.bufs.sender()
+			s := sender{w: w, b: b, outcomes: outcomes, ctx: ctx, res: &results[k], resp: mem.resp, items: mem.items}
 			for chunk := range work {
 				s.send(bctx, chunk)
 			}
-			putResponseBuffer(buf, s.resp)
+			mem.resp, mem.items = s.resp, s.items
+			w.bufs.putSender(mem)
 		})
 	}
 	for _, c := range chunks {

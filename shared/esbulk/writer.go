@@ -142,6 +142,7 @@ type Writer struct {
 	cfg   Config
 	query string
 	stats counters
+	bufs  buffers
 }
 
 // New returns a Writer for cfg, with zero fields set to their defaults.
