@@ -21,6 +21,7 @@ import (
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
 // Errors Handle returns, for branching on; the Result is filled in either way.
@@ -83,8 +84,9 @@ type built struct {
 // the real msgdoc builder and esbulk writer and New can take them as Deps.
 type pipeline struct {
 	// build turns a batch of records into actions. It works on the whole
-	// batch so that the msgdoc builder can put every body in one buffer.
-	build func(recs []kafkaevent.Record) built
+	// batch so that the msgdoc builder can put every body in one buffer,
+	// docs, which the invocation's scratch space keeps for the next.
+	build func(recs []kafkaevent.Record, docs *msgdoc.Batch) built
 	// write sends the actions and returns index-aligned outcomes.
 	write func(ctx context.Context, actions []esbulk.Action) ([]esbulk.Outcome, writeStats, error)
 }
@@ -98,25 +100,30 @@ type Handler struct {
 	log      *slog.Logger
 	now      func() time.Time
 	decodeOp kafkaevent.DecodeOptions
+	scratch  scratchPool
 }
 
 // Handle decodes one trigger payload and writes its records.
 func (h *Handler) Handle(ctx context.Context, payload []byte) (Result, error) {
 	start := h.now()
-	b, err := kafkaevent.DecodeWith(payload, h.decodeOp)
-	if err != nil {
+	s := h.scratch.get()
+	defer h.scratch.put(s)
+	b := &s.event
+	if err := kafkaevent.DecodeInto(b, payload, h.decodeOp); err != nil {
 		res := Result{TookMS: h.now().Sub(start).Milliseconds()}
 		err = fmt.Errorf("%w: %w", ErrPayload, err)
 		h.log.LogAttrs(ctx, slog.LevelError, "kafka-es-sink batch failed", slog.Any("result", res), slog.String("error", err.Error()))
 		return res, err
 	}
-	return h.run(ctx, start, b.Records, b.Failures, b.Format == kafkaevent.FormatAWS)
+	return h.run(ctx, start, s, b.Records, b.Failures, b.Format == kafkaevent.FormatAWS)
 }
 
 // HandleRecords writes records that are already decoded (self-hosted
 // consumer, replay). There is no partial batch response outside Lambda.
 func (h *Handler) HandleRecords(ctx context.Context, recs []kafkaevent.Record) (Result, error) {
-	return h.run(ctx, h.now(), recs, nil, false)
+	s := h.scratch.get()
+	defer h.scratch.put(s)
+	return h.run(ctx, h.now(), s, recs, nil, false)
 }
 
 // pending is a record that did not make it into Elasticsearch for good.
@@ -131,7 +138,7 @@ type pending struct {
 	unplaced bool
 }
 
-func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Record, decodeFailures []kafkaevent.Failure, aws bool) (Result, error) {
+func (h *Handler) run(ctx context.Context, start time.Time, s *scratch, recs []kafkaevent.Record, decodeFailures []kafkaevent.Failure, aws bool) (Result, error) {
 	res := Result{Received: len(recs) + len(decodeFailures)}
 	var permanent []pending
 	for _, f := range decodeFailures {
@@ -144,7 +151,7 @@ func (h *Handler) run(ctx context.Context, start time.Time, recs []kafkaevent.Re
 	}
 	permanent = append(permanent, gone...)
 
-	bt := h.p.build(recs)
+	bt := h.p.build(recs, &s.docs)
 	res.Skipped += bt.skipped
 	permanent = append(permanent, bt.failed...)
 	actions := bt.actions

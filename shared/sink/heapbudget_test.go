@@ -19,11 +19,10 @@ const heapBudget = 3.0
 func TestSixMBEventHeapBudgetOnEsnode(t *testing.T) {
 	payload := sixMBEvent(t)
 	h := openSink(t, externalNode(t), map[string]string{EnvSinkIndex: "orders"}, nil)
-	// The first invocation also sets up connections and fills the bulk
-	// writer's buffer pools; later ones reuse pooled buffers that are live
-	// again but not allocated again, so only the first counts every byte.
-	// The race detector drops pooled buffers at random, which makes later
-	// invocations vary; the worst of all four is asserted.
+	// The first invocation also sets up connections and allocates the
+	// buffers the handler and the bulk writer keep for the next ones;
+	// later ones reuse them, live again but not allocated again, so the
+	// first counts every byte. The worst of all four is asserted.
 	first := handleAllocated(t, h, payload)
 	worst := first
 	for range 3 {

@@ -14,6 +14,7 @@ import (
 	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
 // BuildFunc turns a record into its bulk action. skip reports a record that
@@ -60,7 +61,7 @@ func New(cfg Config, deps Deps) (*Handler, error) {
 
 // assemble checks the dependencies and wires the handler; build is the
 // batch step (Open's msgdoc builder, or New's per-record function).
-func assemble(cfg Config, build func([]kafkaevent.Record) built, deps Deps) (*Handler, error) {
+func assemble(cfg Config, build func([]kafkaevent.Record, *msgdoc.Batch) built, deps Deps) (*Handler, error) {
 	var errs []error
 	if deps.Write == nil {
 		errs = append(errs, errors.New("no bulk writer"))
@@ -101,8 +102,8 @@ func assemble(cfg Config, build func([]kafkaevent.Record) built, deps Deps) (*Ha
 }
 
 // perRecord adapts a per-record BuildFunc to the pipeline's batch step.
-func perRecord(f BuildFunc) func(recs []kafkaevent.Record) built {
-	return func(recs []kafkaevent.Record) built {
+func perRecord(f BuildFunc) func(recs []kafkaevent.Record, _ *msgdoc.Batch) built {
+	return func(recs []kafkaevent.Record, _ *msgdoc.Batch) built {
 		var b built
 		for i, r := range recs {
 			a, skip, typ, err := f(r)
