@@ -7,9 +7,20 @@ import (
 	"unsafe"
 )
 
-// withoutMemory is b as Decode would return it, for comparing.
+// withoutMemory is b as Decode would return it, for comparing: no kept
+// memory, and nil for every empty slice (an empty slice of kept memory and
+// nil mean the same).
 func withoutMemory(b Batch) Batch {
 	b.mem = memory{}
+	if len(b.Records) == 0 {
+		b.Records = nil
+	}
+	if len(b.Indexes) == 0 {
+		b.Indexes = nil
+	}
+	if len(b.Failures) == 0 {
+		b.Failures = nil
+	}
 	return b
 }
 
@@ -23,6 +34,7 @@ func checkDecodeInto(t *testing.T, b *Batch, payload []byte, o DecodeOptions) {
 	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 		t.Fatalf("DecodeInto error %v, DecodeWith error %v", err, wantErr)
 	}
+	want = withoutMemory(want)
 	if got := withoutMemory(*b); !reflect.DeepEqual(got, want) {
 		t.Fatalf("DecodeInto after earlier batches differs from DecodeWith:\n got %d records %d failures\nwant %d records %d failures\npayload %.200q",
 			len(got.Records), len(got.Failures), len(want.Records), len(want.Failures), payload)
@@ -84,6 +96,27 @@ func TestBatchReset(t *testing.T) {
 	for i, r := range b.mem.records[:cap(b.mem.records)] {
 		if !reflect.DeepEqual(r, Record{}) {
 			t.Fatalf("record slot %d still holds %+v", i, r)
+		}
+	}
+}
+
+// An empty key or value is not a Kafka null, whether or not the batch has
+// memory to decode into, and even when the event has no other bytes.
+func TestEmptyKeyAndValueAreNotNull(t *testing.T) {
+	payload := []byte(`{"eventSource":"aws:kafka","records":{"t-0":[{"topic":"t","partition":0,"offset":1,"key":"","value":""}]}}`)
+	var kept Batch
+	for name, decode := range map[string]func() (Batch, error){
+		"DecodeWith": func() (Batch, error) { return DecodeWith(payload, DecodeOptions{}) },
+		"DecodeInto": func() (Batch, error) { err := DecodeInto(&kept, payload, DecodeOptions{}); return kept, err },
+	} {
+		for range 2 {
+			b, err := decode()
+			if err != nil || len(b.Records) != 1 {
+				t.Fatalf("%s: %v, %d records", name, err, len(b.Records))
+			}
+			if r := b.Records[0]; r.Key == nil || r.Value == nil {
+				t.Fatalf("%s: key %v value %v, want empty and not null", name, r.Key == nil, r.Value == nil)
+			}
 		}
 	}
 }

@@ -113,14 +113,16 @@ func (s *scanner) str() (raw []byte, slow bool, err error) {
 }
 
 // span reads a string expected to be long plain base64 (an AWS key or
-// value). When no backslash precedes the first quote, that quote ends the
-// string, and two vectorised byte searches delimit it; checked is then
-// false, and the caller must still validate the content (see
-// awsDecoder.b64). Otherwise it is read by str and checked is true.
+// value). When the first quote is not preceded by a backslash, it is not
+// escaped and ends the string, which one vectorised byte search finds;
+// checked is then false, and the caller must still validate the content
+// (see awsDecoder.b64: an exact base64 decode proves there was no escape
+// and no control character in it). Otherwise it is read by str and
+// checked is true.
 func (s *scanner) span() (raw []byte, slow, checked bool, err error) {
 	if s.peek() == '"' {
 		rest := s.b[s.i+1:]
-		if q := bytes.IndexByte(rest, '"'); q >= 0 && bytes.IndexByte(rest[:q], '\\') < 0 {
+		if q := bytes.IndexByte(rest, '"'); q == 0 || q > 0 && rest[q-1] != '\\' {
 			s.i += q + 2
 			return rest[:q], false, false, nil
 		}

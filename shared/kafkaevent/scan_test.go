@@ -63,3 +63,28 @@ func TestParseInt(t *testing.T) {
 		}
 	}
 }
+
+// smallInt is a shortcut: whenever it reads a literal, the general path
+// (number, then parseInt) must read the same bytes as the same integer.
+func TestSmallIntAgreesWithNumber(t *testing.T) {
+	for _, lit := range []string{"0", "-0", "7", "-12", "00", "01", "-01", "123456789012345678", "1234567890123456789",
+		"-9223372036854775808", "9223372036854775807", "2147483647", "2147483648", "-2147483648", "-2147483649",
+		"1.5", "1e3", "1E3", "-", "12,", "12}", "12 "} {
+		for _, bits := range []uint{32, 64} {
+			fast := scanner{b: []byte(lit)}
+			n, ok := fast.smallInt(bits)
+			slow := scanner{b: []byte(lit)}
+			num, err := slow.number()
+			want, wantOK := parseInt(num, bits)
+			if !ok {
+				if fast.i != 0 {
+					t.Errorf("%q: smallInt refused it but consumed %d bytes", lit, fast.i)
+				}
+				continue
+			}
+			if err != nil || !wantOK || n != want || fast.i != slow.i {
+				t.Errorf("%q (%d bits): smallInt %d to byte %d; number+parseInt %d, %v, %v to byte %d", lit, bits, n, fast.i, want, wantOK, err, slow.i)
+			}
+		}
+	}
+}
