@@ -60,6 +60,11 @@ type Action struct {
 	// ({"doc":..., "doc_as_upsert":true}) for update, as compact JSON without a
 	// trailing newline. It is nil for delete.
 	Body []byte
+	// Flat says that Body holds no raw newline or carriage return, as a
+	// builder that escapes every string and compacts every JSON value
+	// guarantees (msgdoc): the writer then does not look for them (see
+	// AppendAction). Leave it false for bodies from anywhere else.
+	Flat bool
 }
 
 // Outcome is what became of one Action.

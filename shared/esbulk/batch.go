@@ -57,7 +57,7 @@ func newBatch(actions []Action, outcomes []Outcome, mem *batchMemory) (*batch, [
 		start := len(meta)
 		meta = appendMeta(meta, a)
 		b.spans[i] = span{start, len(meta)}
-		if a.Op != OpDelete && hasNewline(a.Body) {
+		if a.Op != OpDelete && !a.Flat && hasNewline(a.Body) {
 			if b.fixed == nil {
 				b.fixed = make(map[int][]byte)
 			}

@@ -24,7 +24,7 @@ func AppendAction(dst []byte, a *Action) []byte {
 	}
 	start := len(dst)
 	dst = append(dst, a.Body...)
-	if hasNewline(a.Body) {
+	if !a.Flat && hasNewline(a.Body) {
 		flattenNewlines(dst[start:])
 	}
 	return append(dst, '\n')

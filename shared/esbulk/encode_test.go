@@ -36,6 +36,8 @@ func TestAppendAction(t *testing.T) {
 			`{"update":{"_index":"i\ufffd","_id":"é✓😀\t","routing":"` + "\x7f" + `","pipeline":"p\"","version":-1234567,"version_type":"external","retry_on_conflict":10}}` + "\n{}\n"},
 		{"pretty body flattened", Action{Op: OpIndex, Index: "i", ID: "x", Body: []byte("{\r\n  \"a\": 1\n}")},
 			`{"index":{"_index":"i","_id":"x"}}` + "\n{    \"a\": 1 }\n"},
+		{"flat body copied as it is", Action{Op: OpIndex, Index: "i", ID: "x", Body: []byte(`{"a":"\n"}`), Flat: true},
+			`{"index":{"_index":"i","_id":"x"}}` + "\n" + `{"a":"\n"}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -62,6 +62,21 @@ func word[T string | []byte](w T) uint64 {
 // encoding/json does, so one bad byte cannot make a whole request or
 // document unparsable.
 func Append[T string | []byte](dst []byte, s T) []byte {
+	dst, _ = appendString(dst, s, false)
+	return dst
+}
+
+// AppendValid appends s as a JSON string literal, as Append does, when s
+// is valid UTF-8; otherwise it returns dst unchanged and false. It is one
+// pass over s where utf8.Valid followed by Append was two, for a caller
+// that stores other bytes differently (msgdoc writes them as base64).
+func AppendValid[T string | []byte](dst []byte, s T) ([]byte, bool) {
+	return appendString(dst, s, true)
+}
+
+// appendString is Append, or AppendValid when strict.
+func appendString[T string | []byte](dst []byte, s T, strict bool) ([]byte, bool) {
+	orig := len(dst)
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
@@ -91,6 +106,9 @@ func Append[T string | []byte](dst []byte, s T) []byte {
 			// At most four bytes: converting a []byte stays on the stack.
 			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 			if r == utf8.RuneError && size == 1 {
+				if strict {
+					return dst[:orig], false
+				}
 				dst = append(dst, s[start:i]...)
 				dst = append(dst, `\ufffd`...)
 				start = i + 1
@@ -99,7 +117,7 @@ func Append[T string | []byte](dst []byte, s T) []byte {
 		}
 	}
 	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, '"'), true
 }
 
 // appendEscape appends the escape sequence of an ASCII byte that needs one,

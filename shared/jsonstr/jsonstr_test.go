@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestAppend(t *testing.T) {
@@ -82,6 +83,17 @@ func assertMatchesEncodingJSON(t *testing.T, s string) {
 	}
 	if b := Append(nil, []byte(s)); string(b) != string(enc) {
 		t.Errorf("Append([]byte %q) = %s, string form %s", s, b, enc)
+	}
+	// AppendValid writes the same for valid UTF-8 and nothing otherwise.
+	prefix := []byte("prefix:")
+	got2, ok := AppendValid(prefix, s)
+	switch {
+	case ok != utf8.ValidString(s):
+		t.Errorf("AppendValid(%q) ok = %v, utf8.ValidString says %v", s, ok, !ok)
+	case ok && string(got2) != "prefix:"+string(enc):
+		t.Errorf("AppendValid(%q) = %s, want prefix:%s", s, got2, enc)
+	case !ok && string(got2) != "prefix:":
+		t.Errorf("AppendValid(%q) of invalid UTF-8 left %q, want the destination unchanged", s, got2)
 	}
 }
 

@@ -182,7 +182,9 @@ func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
 				// Still inside the shared buffer: claim the bytes.
 				arena = arena[:len(arena)+len(body)]
 			}
-			a.Body = body[:len(body):len(body)]
+			// Every string in a body is escaped and every JSON value
+			// compacted: no raw newline can occur in it.
+			a.Body, a.Flat = body[:len(body):len(body)], true
 		}
 		out.Actions = append(out.Actions, a)
 		out.ActionRecords = append(out.ActionRecords, i)

@@ -24,8 +24,10 @@ func appendBase64(dst, b []byte) []byte {
 // when they are UTF-8 and base64 otherwise; it reports whether base64 was used.
 func appendBytesField(dst []byte, name string, b []byte, forceBase64 bool) ([]byte, bool) {
 	dst = append(dst, name...)
-	if !forceBase64 && utf8.Valid(b) {
-		return jsonstr.Append(dst, b), false
+	if !forceBase64 {
+		if out, ok := jsonstr.AppendValid(dst, b); ok {
+			return out, false
+		}
 	}
 	return appendBase64(dst, b), true
 }
@@ -76,7 +78,10 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 	dst = append(dst, `,"timestamp":`...)
 	dst = strconv.AppendInt(dst, r.Timestamp, 10)
 	dst = append(dst, `,"topic":`...)
-	dst = jsonstr.Append(dst, r.Topic)
+	if r.Topic != bld.topic || bld.topicJSON == nil {
+		bld.topic, bld.topicJSON = r.Topic, jsonstr.Append(bld.topicJSON[:0], r.Topic)
+	}
+	dst = append(dst, bld.topicJSON...)
 	valueB64 := false
 	switch valueKind {
 	case valueText:

@@ -386,8 +386,8 @@ func checkFieldOptions(t *testing.T, r kafkaevent.Record) {
 		if act.ID != tc.w.id || act.Routing != tc.w.routing || len(act.ID) > maxIDBytes {
 			t.Fatalf("options %d: id %q routing %q, want %q %q", i, act.ID, act.Routing, tc.w.id, tc.w.routing)
 		}
-		if !json.Valid(act.Body) || bytes.IndexByte(act.Body, '\n') >= 0 {
-			t.Fatalf("options %d: body is not single-line JSON: %q", i, act.Body)
+		if !json.Valid(act.Body) || bytes.ContainsAny(act.Body, "\r\n") || !act.Flat {
+			t.Fatalf("options %d: body is not single-line JSON marked Flat (%v): %q", i, act.Flat, act.Body)
 		}
 		var doc struct {
 			Doc struct {

@@ -184,6 +184,10 @@ type Builder struct {
 	o      Options
 	index  indexCache
 	fields fieldState
+	// topic and topicJSON are the last record's topic and its JSON
+	// string: a batch usually has one topic, escaped once.
+	topic     string
+	topicJSON []byte
 }
 
 // New validates o, reporting every problem at once, and returns a Builder.

@@ -186,6 +186,9 @@ func FuzzBuild(f *testing.F) {
 			if len(batch.Actions) != 1 {
 				t.Fatalf("format %d: no action: %+v", vf, batch.Failures)
 			}
+			if !batch.Actions[0].Flat {
+				t.Fatal("a msgdoc body is not marked Flat")
+			}
 			checkBody(t, batch.Actions[0].Body, r, vf, int(max))
 		}
 		checkFieldOptions(t, r)
@@ -194,7 +197,7 @@ func FuzzBuild(f *testing.F) {
 
 func checkBody(t *testing.T, body []byte, r kafkaevent.Record, vf ValueFormat, max int) {
 	t.Helper()
-	if !json.Valid(body) || bytes.IndexByte(body, '\n') >= 0 {
+	if !json.Valid(body) || bytes.ContainsAny(body, "\r\n") {
 		t.Fatalf("body is not single-line JSON: %q", body)
 	}
 	var doc struct {
