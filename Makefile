@@ -83,7 +83,14 @@ FUZZTIME ?= 10
 fuzz: ## run every fuzz target for FUZZTIME seconds each (default 10); a failing input is kept under testdata/fuzz
 	./scripts/fuzz.sh $(FUZZTIME)
 
-bench: ## run the benchmarks; figures are in README.md
+# esconnect-bench measures what users see against a reference in the same
+# run, alternating the two (docs/performance.md); BENCH_ARGS passes flags
+# such as -pairs 21 or -only whole,ready.
+.PHONY: bench-packages
+bench: ## whole-process, warm-invocation, start-up, CPU-path and size figures as ratios, each budget met or not (docs/performance.md)
+	$(GO) run ./cmd/esconnect-bench $(BENCH_ARGS)
+
+bench-packages: ## the packages' Go benchmarks (pg-es-sync's need PostgreSQL)
 	./scripts/ensure-postgres.sh
 	$(GO) test $(BENCH_FLAGS) ./...
 
