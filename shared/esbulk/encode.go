@@ -163,7 +163,10 @@ func check(a *Action) *ItemError {
 		reason = "id is " + strconv.Itoa(len(a.ID)) + " bytes, longer than " + strconv.Itoa(maxIDBytes)
 	case a.Op == OpUpdate && a.VersionType != "":
 		reason = "update does not take a version"
-	case a.Op != OpDelete && len(bytes.TrimSpace(a.Body)) == 0:
+	case a.Op != OpDelete && (len(a.Body) == 0 || !a.Flat && len(bytes.TrimSpace(a.Body)) == 0):
+		// A Flat body is a builder's JSON object, blank only when empty;
+		// it is not read here: looking at every body of a 20,000-record
+		// batch again took 1.5% of the invocation.
 		reason = a.Op.String() + " needs a body"
 	case a.VersionType != "" && a.VersionType != "external" && a.VersionType != "external_gte":
 		reason = "version type " + strconv.Quote(a.VersionType) + " is not external or external_gte"
