@@ -28,8 +28,8 @@ type senderMemory struct {
 
 // buffers lends Writes the memory earlier Writes used, so that a warm
 // function's bulk writes allocate none of it again. It replaces sync.Pool,
-// whose contents every collection (and the race detector, at random)
-// throws away: a warm function would then allocate them again at an
+// whose contents collections empty (and the race detector drops at
+// random): a warm function would then allocate them again at an
 // unpredictable share of its invocations.
 type buffers struct {
 	mu      sync.Mutex
