@@ -27,6 +27,7 @@ func startLambda(bin string, env []string) (*lambdaProcess, error) {
 	}
 	cmd := exec.Command(bin)
 	cmd.Env = append(append([]string{}, env...), "AWS_LAMBDA_RUNTIME_API="+api.Addr())
+	dieWithParent(cmd)
 	p := &lambdaProcess{api: api, cmd: cmd, stderr: &tail{max: 8 << 10}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stderr, p.stderr
 	p.started = time.Now()

@@ -20,15 +20,15 @@ import (
 // process, so that the node's work is not counted in the measured
 // process, and neither side's collector sees the other's heap.
 type esnodeProcess struct {
-	URL   string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
+	URL string
+	cmd *exec.Cmd
 }
 
 // startESNode starts the blackhole node on a free port and waits for the
 // address line it prints.
 func startESNode(ctx context.Context, esconnect string) (*esnodeProcess, error) {
 	cmd := exec.Command(esconnect, "esnode", "--blackhole", "--addr", "127.0.0.1:0")
+	dieWithParent(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -93,6 +93,7 @@ func runProcess(ctx context.Context, env []string, limit time.Duration, argv ...
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = env
+	dieWithParent(cmd)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

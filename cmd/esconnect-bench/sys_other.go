@@ -2,7 +2,13 @@
 
 package main
 
-import "time"
+import (
+	"os/exec"
+	"time"
+)
+
+// dieWithParent has no portable equivalent of Linux's parent-death signal.
+func dieWithParent(*exec.Cmd) {}
 
 var processStart = time.Now()
 

@@ -1,10 +1,17 @@
 package main
 
 import (
+	"os/exec"
 	"syscall"
 	"time"
 	"unsafe"
 )
+
+// dieWithParent makes the kernel kill cmd's process if this one dies, so
+// that an interrupted run leaves no esnode or function behind.
+func dieWithParent(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
 
 // clockThreadCPUTime is Linux's CLOCK_THREAD_CPUTIME_ID.
 const clockThreadCPUTime = 3
