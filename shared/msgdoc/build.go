@@ -116,14 +116,43 @@ func KeyID(key []byte) string {
 
 // OffsetID returns the IDOffset document id "{topic}+{partition}+{offset}".
 func OffsetID(topic string, partition int32, offset int64) string {
-	var buf [280]byte
-	b := append(buf[:0], topic...)
-	b = append(b, '+')
-	b = strconv.AppendInt(b, int64(partition), 10)
-	b = append(b, '+')
-	b = strconv.AppendInt(b, offset, 10)
-	return string(b)
+	var b strings.Builder
+	b.Grow(offsetIDLen(topic, partition, offset))
+	writeOffsetID(&b, topic, partition, offset)
+	return b.String()
 }
+
+// writeOffsetID writes the OffsetID of a record to b.
+func writeOffsetID(b *strings.Builder, topic string, partition int32, offset int64) {
+	var num [20]byte
+	b.WriteString(topic)
+	b.WriteByte('+')
+	b.Write(strconv.AppendInt(num[:0], int64(partition), 10))
+	b.WriteByte('+')
+	b.Write(strconv.AppendInt(num[:0], offset, 10))
+}
+
+// offsetIDLen is the length of the OffsetID of a record.
+func offsetIDLen(topic string, partition int32, offset int64) int {
+	return len(topic) + 2 + decimalLen(int64(partition)) + decimalLen(offset)
+}
+
+// decimalLen is the number of characters of v in base 10.
+func decimalLen(v int64) int {
+	n := 1
+	if v < 0 {
+		n++
+	}
+	for v >= 10 || v <= -10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
+// maxKeptIDEnds bounds the offsets of ids a Builder keeps for the next
+// batch.
+const maxKeptIDEnds = 1 << 17
 
 // Build turns records into actions. Bodies of the whole batch share one
 // buffer; the actions stay valid as long as the batch is referenced.
@@ -160,6 +189,22 @@ func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
 	if cap(arena) < size {
 		arena = make([]byte, 0, size)
 	}
+	// Offset ids are written into one string for the batch, sized exactly,
+	// of which each id is a part: a string per record was a thousand
+	// allocations for a thousand records.
+	offsetIDs := bld.o.DocID == IDOffset
+	var ids strings.Builder
+	idEnds := bld.idEnds[:0]
+	if offsetIDs {
+		if cap(idEnds) < len(records) {
+			idEnds = make([]int, 0, len(records))
+		}
+		n := 0
+		for i := range records {
+			n += offsetIDLen(records[i].Topic, records[i].Partition, records[i].Offset)
+		}
+		ids.Grow(n)
+	}
 	for i := range records {
 		r := &records[i]
 		a, skip, err := bld.action(r)
@@ -186,10 +231,25 @@ func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
 			// compacted: no raw newline can occur in it.
 			a.Body, a.Flat = body[:len(body):len(body)], true
 		}
+		if offsetIDs {
+			writeOffsetID(&ids, r.Topic, r.Partition, r.Offset)
+			idEnds = append(idEnds, ids.Len())
+		}
 		out.Actions = append(out.Actions, a)
 		out.ActionRecords = append(out.ActionRecords, i)
 	}
 	out.arena = arena
+	if offsetIDs {
+		all, start := ids.String(), 0
+		for k, end := range idEnds {
+			out.Actions[k].ID = all[start:end]
+			start = end
+		}
+	}
+	if cap(idEnds) > maxKeptIDEnds {
+		idEnds = nil
+	}
+	bld.idEnds = idEnds
 }
 
 // Reset forgets b's actions, keeping the memory for the next BuildInto.
@@ -257,8 +317,8 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 	}
 	switch o.DocID {
 	case IDOffset:
+		// The id is set by BuildInto, with the batch's other offset ids.
 		a.Op = bld.upsertOp()
-		a.ID = OffsetID(r.Topic, r.Partition, r.Offset)
 	case IDField:
 		// Like offset ids, field ids are written with update +
 		// doc_as_upsert: a redelivered record rewrites its own document.

@@ -188,6 +188,9 @@ type Builder struct {
 	// string: a batch usually has one topic, escaped once.
 	topic     string
 	topicJSON []byte
+	// idEnds holds where each offset id of a batch ends in the batch's
+	// string of ids; kept for the next batch.
+	idEnds []int
 }
 
 // New validates o, reporting every problem at once, and returns a Builder.

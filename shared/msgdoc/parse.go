@@ -143,6 +143,9 @@ func (bld *Builder) BuildOne(r kafkaevent.Record) (a esbulk.Action, skip bool, e
 	if e != nil {
 		return esbulk.Action{}, false, string(e.Type), e
 	}
+	if bld.o.DocID == IDOffset {
+		a.ID = OffsetID(r.Topic, r.Partition, r.Offset)
+	}
 	if reason != "" {
 		return esbulk.Action{}, true, "", nil
 	}
@@ -153,6 +156,6 @@ func (bld *Builder) BuildOne(r kafkaevent.Record) (a esbulk.Action, skip bool, e
 	if e != nil {
 		return esbulk.Action{}, false, string(e.Type), e
 	}
-	a.Body = body
+	a.Body, a.Flat = body, true
 	return a, false, "", nil
 }
