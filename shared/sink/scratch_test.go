@@ -14,7 +14,7 @@ import (
 // warmAllocBudget is the most a warm invocation may allocate relative to
 // its payload. What it allocates anyway, about 8% (9% under the race
 // detector), is the bulk writer's outcomes, the HTTP client's copy buffers
-// and the per-record document ids. Each buffer the scratch space keeps is
+// and the string of document ids. Each buffer the scratch space keeps is
 // larger than the margin: the decoded keys and values are about 68% of an
 // MSK payload, the documents 75%, the records 11% and the actions 8%; an
 // invocation within the budget allocated none of them again.
