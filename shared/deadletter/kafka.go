@@ -10,10 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/sasl"
-	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/esconnect/esconnect/shared/kafkawire"
 )
 
 // Kafka writer defaults.
@@ -23,17 +24,14 @@ const (
 	defaultKafkaAttempts = 3
 	// defaultKafkaWriteTimeout bounds one produce request.
 	defaultKafkaWriteTimeout = 10 * time.Second
-	// kafkaBatchTimeout is how long a synchronous write waits for more
-	// messages before sending: every letter of a Publish is already in hand,
-	// so waiting (kafka-go's default is 1s) would only add latency.
-	kafkaBatchTimeout = time.Millisecond
 	// kafkaDialTimeout bounds connecting to a broker.
 	kafkaDialTimeout = 5 * time.Second
 )
 
 type kafkaPublisher struct {
 	target string // masked, for errors
-	w      *kafka.Writer
+	topic  string
+	cl     *kafkawire.Client
 
 	mu     sync.Mutex
 	closed bool
@@ -44,43 +42,34 @@ func openKafka(_ context.Context, t Target, o options) (*kafkaPublisher, error) 
 	if err := CheckSecurity(sec); err != nil {
 		return nil, err
 	}
-	transport := &kafka.Transport{DialTimeout: kafkaDialTimeout, ClientID: "esconnect-deadletter"}
+	cfg := kafkawire.Config{
+		Brokers:        t.Brokers,
+		ClientID:       "esconnect-deadletter",
+		DialTimeout:    kafkaDialTimeout,
+		Attempts:       o.maxAttempts,
+		RequestTimeout: o.writeTimeout,
+	}
+	if cfg.Attempts <= 0 {
+		cfg.Attempts = defaultKafkaAttempts
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = defaultKafkaWriteTimeout
+	}
 	if sec.TLS || sec.CACert != "" {
-		cfg, err := tlsConfig(sec.CACert)
+		tc, err := tlsConfig(sec.CACert)
 		if err != nil {
 			return nil, err
 		}
-		transport.TLS = cfg
+		cfg.TLS = tc
 	}
 	if sec.SASLMechanism != "" {
 		m, err := mechanism(sec)
 		if err != nil {
 			return nil, err
 		}
-		transport.SASL = m
+		cfg.SASL = m
 	}
-	attempts, timeout := o.maxAttempts, o.writeTimeout
-	if attempts <= 0 {
-		attempts = defaultKafkaAttempts
-	}
-	if timeout <= 0 {
-		timeout = defaultKafkaWriteTimeout
-	}
-	return &kafkaPublisher{
-		target: t.String(),
-		w: &kafka.Writer{
-			Addr:  kafka.TCP(t.Brokers...),
-			Topic: t.Topic,
-			// Hashing the original key keeps one key's letters in order on
-			// one partition of the dead-letter topic.
-			Balancer:     &kafka.Hash{},
-			RequiredAcks: kafka.RequireAll,
-			MaxAttempts:  attempts,
-			WriteTimeout: timeout,
-			BatchTimeout: kafkaBatchTimeout,
-			Transport:    transport,
-		},
-	}, nil
+	return &kafkaPublisher{target: t.String(), topic: t.Topic, cl: kafkawire.New(cfg)}, nil
 }
 
 func tlsConfig(caCert string) (*tls.Config, error) {
@@ -107,27 +96,21 @@ func tlsConfig(caCert string) (*tls.Config, error) {
 func mechanism(s KafkaSecurity) (sasl.Mechanism, error) {
 	switch strings.ToLower(s.SASLMechanism) {
 	case MechanismPlain:
-		return plain.Mechanism{Username: s.Username, Password: s.Password}, nil
-	case MechanismSCRAMSHA256, MechanismSCRAMSHA512:
-		algo := scram.SHA256
-		if strings.ToLower(s.SASLMechanism) == MechanismSCRAMSHA512 {
-			algo = scram.SHA512
-		}
-		m, err := scram.Mechanism(algo, s.Username, s.Password)
-		if err != nil {
-			// The scram error names only the failing normalisation step,
-			// never the password.
-			return nil, fmt.Errorf("%w: scram credentials: %w", ErrTarget, err)
-		}
-		return m, nil
+		return plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism(), nil
+	case MechanismSCRAMSHA256:
+		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism(), nil
+	case MechanismSCRAMSHA512:
+		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism(), nil
 	}
 	return nil, fmt.Errorf("%w: sasl mechanism %q is not supported", ErrTarget, s.SASLMechanism)
 }
 
 // Publish writes one message per letter: key and headers are the original
-// record's, the value is the envelope. kafka-go's synchronous write returns
-// only after every partition leader answered with all in-sync replicas
-// acknowledging (RequiredAcks all).
+// record's, the value is the envelope. It returns only after every
+// partition leader answered with all in-sync replicas acknowledging
+// (acks=all). Letters are partitioned by the original key (see
+// kafkawire.Client.Produce), which keeps one key's letters in order on one
+// partition of the dead-letter topic.
 func (p *kafkaPublisher) Publish(ctx context.Context, letters []Letter) error {
 	p.mu.Lock()
 	closed := p.closed
@@ -138,20 +121,20 @@ func (p *kafkaPublisher) Publish(ctx context.Context, letters []Letter) error {
 	if len(letters) == 0 {
 		return nil
 	}
-	msgs := make([]kafka.Message, 0, len(letters))
+	recs := make([]kafkawire.Record, 0, len(letters))
 	for _, l := range letters {
 		v, err := Encode(l)
 		if err != nil {
 			return err
 		}
-		m := kafka.Message{Key: l.Record.Key, Value: v, Time: l.Time}
+		r := kafkawire.Record{Key: l.Record.Key, Value: v, Time: l.Time}
 		for _, h := range l.Record.Headers {
-			m.Headers = append(m.Headers, kafka.Header{Key: h.Key, Value: h.Value})
+			r.Headers = append(r.Headers, kafkawire.Header{Key: h.Key, Value: h.Value})
 		}
-		msgs = append(msgs, m)
+		recs = append(recs, r)
 	}
-	if err := p.w.WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("%w: %d to %s: %w", ErrPublish, len(msgs), p.target, err)
+	if err := p.cl.Produce(ctx, p.topic, recs); err != nil {
+		return fmt.Errorf("%w: %d to %s: %w", ErrPublish, len(recs), p.target, err)
 	}
 	return nil
 }
@@ -163,7 +146,7 @@ func (p *kafkaPublisher) Close() error {
 		return nil
 	}
 	p.closed = true
-	if err := p.w.Close(); err != nil {
+	if err := p.cl.Close(); err != nil {
 		return fmt.Errorf("close dead-letter writer for %s: %w", p.target, err)
 	}
 	return nil

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/esbulk"
@@ -96,7 +94,7 @@ func assemble(cfg Config, build func([]kafkaevent.Record, *msgdoc.Batch) built, 
 		h.now = time.Now
 	}
 	if cfg.FetchOverflow {
-		h.fetcher = &overflowFetcher{brokers: cfg.KafkaBrokers, dialer: &kafka.Dialer{Timeout: overflowDialTimeout}}
+		h.fetcher = newOverflowFetcher(cfg.KafkaBrokers, overflowDialTimeout)
 	}
 	return h, nil
 }

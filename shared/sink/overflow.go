@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkawire"
 )
 
 // ErrOverflowGone reports that an overflow record's message is no longer in
@@ -29,61 +28,41 @@ const (
 // overflowFetcher reads the real message of an Alibaba overflow record, whose
 // value the trigger left out because it was too large.
 type overflowFetcher struct {
-	brokers []string
-	dialer  *kafka.Dialer
+	cl *kafkawire.Client
+}
+
+// newOverflowFetcher returns a fetcher that reads from brokers, connecting
+// within dialTimeout. It keeps a connection to each leader it read from
+// for the next overflow record (see kafkawire's idle timeout).
+func newOverflowFetcher(brokers []string, dialTimeout time.Duration) *overflowFetcher {
+	return &overflowFetcher{cl: kafkawire.New(kafkawire.Config{
+		Brokers:       brokers,
+		ClientID:      "esconnect-overflow",
+		DialTimeout:   dialTimeout,
+		MaxFetchBytes: overflowMaxBytes,
+	})}
 }
 
 // fetch returns the value of the message at topic/partition/offset. A
 // connection failure is returned as is (transient: the batch is
-// re-delivered); a message that is gone wraps ErrOverflowGone.
+// re-delivered); a message that is gone (out of range, deleted, compacted
+// away) wraps ErrOverflowGone.
 func (f *overflowFetcher) fetch(ctx context.Context, topic string, partition int32, offset int64) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, overflowTimeout)
 		defer cancel()
 	}
-	var conn *kafka.Conn
-	var err error
-	for _, b := range f.brokers {
-		if conn, err = f.dialer.DialLeader(ctx, "tcp", b, topic, int(partition)); err == nil {
-			break
-		}
-	}
-	if conn == nil {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: %w", topic, partition, offset, err)
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	first, last, err := conn.ReadOffsets()
-	if err != nil {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: read offsets: %w", topic, partition, offset, err)
-	}
-	if offset < first || offset >= last {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: partition holds [%d, %d): %w", topic, partition, offset, first, last, ErrOverflowGone)
-	}
-	if _, err := conn.Seek(offset, kafka.SeekAbsolute|kafka.SeekDontCheck); err != nil {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: seek: %w", topic, partition, offset, err)
-	}
-	batch := conn.ReadBatch(1, overflowMaxBytes)
-	m, err := batch.ReadMessage()
-	cerr := batch.Close()
-	if err != nil {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: %w", topic, partition, offset, err)
-	}
-	if cerr != nil {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: %w", topic, partition, offset, cerr)
-	}
-	// Compaction can remove the offset while keeping later ones: the first
-	// message at or after it is then another message.
-	if m.Offset != offset {
-		return nil, fmt.Errorf("fetch overflow record %s-%d@%d: next message is at %d: %w", topic, partition, offset, m.Offset, ErrOverflowGone)
-	}
-	if m.Value == nil {
+	r, err := f.cl.Fetch(ctx, topic, partition, offset)
+	switch {
+	case errors.Is(err, kafkawire.ErrOffsetGone):
+		return nil, fmt.Errorf("overflow record: %w: %w", err, ErrOverflowGone)
+	case err != nil:
+		return nil, fmt.Errorf("overflow record: %w", err)
+	case r.Value == nil:
 		return []byte{}, nil
 	}
-	return m.Value, nil
+	return r.Value, nil
 }
 
 // fetchOverflow replaces the values of overflow records with the real
