@@ -6,12 +6,14 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/platform/runtimeapi"
 )
 
 // lambdaProcess is a function binary started as Lambda starts one, with
 // its own Runtime API emulator.
 type lambdaProcess struct {
-	api     *runtimeAPI
+	api     *runtimeapi.Server
 	cmd     *exec.Cmd
 	started time.Time
 	stderr  *tail
@@ -21,7 +23,7 @@ type lambdaProcess struct {
 // startLambda starts bin with env and AWS_LAMBDA_RUNTIME_API pointing at a
 // new emulator. It does not wait for the function to be ready.
 func startLambda(bin string, env []string) (*lambdaProcess, error) {
-	api, err := startRuntimeAPI()
+	api, err := runtimeapi.Start()
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func (p *lambdaProcess) readyAfter(ctx context.Context, limit time.Duration) (ti
 	case <-p.api.Ready():
 		return p.api.ReadyAt().Sub(p.started), nil
 	case <-p.exited:
-		return 0, fmt.Errorf("%s exited before asking for an invocation: %s %s", p.cmd.Path, p.api.InitError(), p.stderr)
+		return 0, fmt.Errorf("%s exited before asking for an invocation: %s %s", p.cmd.Path, initError(p.api), p.stderr)
 	case <-time.After(limit):
 		return 0, fmt.Errorf("%s not ready within %s: %s", p.cmd.Path, limit, p.stderr)
 	case <-ctx.Done():
@@ -54,8 +56,16 @@ func (p *lambdaProcess) readyAfter(ctx context.Context, limit time.Duration) (ti
 	}
 }
 
+// initError is what the function posted to init/error, if anything.
+func initError(api *runtimeapi.Server) string {
+	if e, ok := api.InitError(); ok {
+		return e.String()
+	}
+	return ""
+}
+
 // invoke runs one invocation and fails on an error result.
-func (p *lambdaProcess) invoke(ctx context.Context, payload []byte, limit time.Duration) (*invocation, error) {
+func (p *lambdaProcess) invoke(ctx context.Context, payload []byte, limit time.Duration) (*runtimeapi.Invocation, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	inv, err := p.api.Invoke(ctx, payload, limit)

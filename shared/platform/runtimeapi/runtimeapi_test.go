@@ -1,4 +1,4 @@
-package main
+package runtimeapi
 
 import (
 	"bytes"
@@ -35,19 +35,19 @@ func call(t *testing.T, method, url string, header http.Header, body []byte) (*h
 // TestRuntimeAPIProtocol plays the function's side by hand: the event
 // comes with Lambda's headers, and results are taken as Lambda takes them.
 func TestRuntimeAPIProtocol(t *testing.T) {
-	api, err := startRuntimeAPI()
+	api, err := Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = api.Close() })
-	base := "http://" + api.Addr() + runtimePrefix
+	base := "http://" + api.Addr() + Prefix
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 
 	for _, tc := range []struct {
 		kind, errType string
 	}{{"response", ""}, {"error", "Function.Failed"}} {
-		done := make(chan *invocation, 1)
+		done := make(chan *Invocation, 1)
 		go func() {
 			inv, err := api.Invoke(ctx, []byte(`{"n":1}`), time.Minute)
 			if err != nil {
@@ -109,5 +109,34 @@ func TestRuntimeAPIProtocol(t *testing.T) {
 	}
 	if code := <-next; code != http.StatusGone && code != -1 {
 		t.Fatalf("a next waiting at close got %d", code)
+	}
+}
+
+// TestInitErrorKeepsTheFirst posts two start failures: the first is kept,
+// as Lambda records only one init error per start.
+func TestInitErrorKeepsTheFirst(t *testing.T) {
+	api, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = api.Close() })
+	if _, ok := api.InitError(); ok {
+		t.Fatal("an init error before any was posted")
+	}
+	base := "http://" + api.Addr() + Prefix
+	for _, typ := range []string{"Runtime.ConfigError", "Runtime.Other"} {
+		h := http.Header{"Lambda-Runtime-Function-Error-Type": {typ}}
+		if res, _ := call(t, http.MethodPost, base+"init/error", h, []byte(`{"errorType":"`+typ+`"}`)); res.StatusCode != http.StatusAccepted {
+			t.Fatalf("init/error: status %d", res.StatusCode)
+		}
+	}
+	select {
+	case <-api.InitErrorPosted():
+	default:
+		t.Fatal("InitErrorPosted not closed")
+	}
+	e, ok := api.InitError()
+	if !ok || e.Type != "Runtime.ConfigError" || string(e.Body) != `{"errorType":"Runtime.ConfigError"}` {
+		t.Fatalf("init error %+v %v", e, ok)
 	}
 }

@@ -1,4 +1,8 @@
-package main
+// Package runtimeapi emulates the AWS Lambda Runtime API (2018-06-01) for
+// one function process, the way Lambda drives a warm instance, so that a
+// bootstrap can be started, timed and invoked on this machine: by the
+// functions' tests (through platformtest) and by esconnect-bench.
+package runtimeapi
 
 import (
 	"context"
@@ -13,15 +17,15 @@ import (
 	"time"
 )
 
-// runtimePrefix is the path prefix of the Lambda Runtime API (2018-06-01).
-const runtimePrefix = "/2018-06-01/runtime/"
+// Prefix is the path prefix of the Lambda Runtime API (2018-06-01).
+const Prefix = "/2018-06-01/runtime/"
 
-// runtimeAPI emulates the Lambda Runtime API for one function process, the
-// way Lambda drives a warm instance: GET invocation/next blocks until an
-// event is queued and answers it with the headers Lambda sends; the
-// function posts its result to invocation/{id}/response or .../error, or
-// reports a failed start to init/error.
-type runtimeAPI struct {
+// Server emulates the Runtime API: GET invocation/next blocks until an event
+// is queued and answers it with the headers Lambda sends; the function posts
+// its result to invocation/{id}/response or .../error (a second result, or
+// one for an unknown id, is refused as Lambda refuses it), or reports a
+// failed start to init/error.
+type Server struct {
 	srv   *http.Server
 	ln    net.Listener
 	queue chan queued
@@ -31,14 +35,17 @@ type runtimeAPI struct {
 	ready     chan struct{}
 	readyAt   time.Time
 
-	mu      sync.Mutex
-	waiting map[string]*invocation
-	initErr string
-	seq     int
+	mu       sync.Mutex
+	waiting  map[string]*Invocation
+	initErr  InitError
+	initDone chan struct{} // closed at the first init/error
+	seq      int
 }
 
-// invocation is one event handed to the function and what came back.
-type invocation struct {
+// Invocation is one event handed to the function and what came back.
+type Invocation struct {
+	// ID is the Lambda-Runtime-Aws-Request-Id it was sent with.
+	ID string
 	// Sent is when next started answering with the event, Done when the
 	// function's result arrived: Done-Sent is the function's time for the
 	// invocation, reading the event included.
@@ -55,24 +62,36 @@ type queued struct {
 	id       string
 	payload  []byte
 	deadline time.Time
-	inv      *invocation
+	inv      *Invocation
 }
 
-// errRuntimeClosed is what Invoke returns once the emulator is closed.
-var errRuntimeClosed = errors.New("runtime API emulator closed")
+// InitError is what the function posted to init/error.
+type InitError struct {
+	// Type is the Lambda-Runtime-Function-Error-Type header.
+	Type string
+	// Body is Lambda's error document, as posted.
+	Body []byte
+}
 
-// startRuntimeAPI listens on a free port of 127.0.0.1.
-func startRuntimeAPI() (*runtimeAPI, error) {
+// String is the error as a line: its type, then its body.
+func (e InitError) String() string { return e.Type + ": " + string(e.Body) }
+
+// ErrClosed is what Invoke returns once the emulator is closed.
+var ErrClosed = errors.New("runtime API emulator closed")
+
+// Start listens on a free port of 127.0.0.1 and serves until Close.
+func Start() (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listening for the runtime API: %w", err)
 	}
-	a := &runtimeAPI{
-		ln:      ln,
-		queue:   make(chan queued),
-		done:    make(chan struct{}),
-		ready:   make(chan struct{}),
-		waiting: map[string]*invocation{},
+	a := &Server{
+		ln:       ln,
+		queue:    make(chan queued),
+		done:     make(chan struct{}),
+		ready:    make(chan struct{}),
+		initDone: make(chan struct{}),
+		waiting:  map[string]*Invocation{},
 	}
 	a.srv = &http.Server{Handler: http.HandlerFunc(a.serve), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = a.srv.Serve(ln) }()
@@ -80,27 +99,36 @@ func startRuntimeAPI() (*runtimeAPI, error) {
 }
 
 // Addr is the value of AWS_LAMBDA_RUNTIME_API.
-func (a *runtimeAPI) Addr() string { return a.ln.Addr().String() }
+func (a *Server) Addr() string { return a.ln.Addr().String() }
 
 // Ready is closed at the function's first next request: its start is over.
-func (a *runtimeAPI) Ready() <-chan struct{} { return a.ready }
+func (a *Server) Ready() <-chan struct{} { return a.ready }
 
 // ReadyAt is when Ready was closed.
-func (a *runtimeAPI) ReadyAt() time.Time {
+func (a *Server) ReadyAt() time.Time {
 	<-a.ready
 	return a.readyAt
 }
 
-// InitError is what the function posted to init/error, if anything.
-func (a *runtimeAPI) InitError() string {
+// InitErrorPosted is closed when the function posts to init/error.
+func (a *Server) InitErrorPosted() <-chan struct{} { return a.initDone }
+
+// InitError is the first error the function posted to init/error, and
+// whether there was one.
+func (a *Server) InitError() (InitError, bool) {
+	select {
+	case <-a.initDone:
+	default:
+		return InitError{}, false
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.initErr
+	return a.initErr, true
 }
 
 // Close stops the server; a blocked next is answered 410 so the function's
 // runtime loop ends.
-func (a *runtimeAPI) Close() error {
+func (a *Server) Close() error {
 	select {
 	case <-a.done:
 		return nil
@@ -114,11 +142,11 @@ func (a *runtimeAPI) Close() error {
 
 // Invoke hands payload to the function's next request and waits for its
 // result, at most until ctx ends. timeout sets the deadline header.
-func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte, timeout time.Duration) (*invocation, error) {
+func (a *Server) Invoke(ctx context.Context, payload []byte, timeout time.Duration) (*Invocation, error) {
 	a.mu.Lock()
 	a.seq++
-	id := "bench-" + strconv.Itoa(a.seq)
-	inv := &invocation{finished: make(chan struct{})}
+	id := "req-" + strconv.Itoa(a.seq)
+	inv := &Invocation{ID: id, finished: make(chan struct{})}
 	a.waiting[id] = inv
 	a.mu.Unlock()
 	q := queued{id: id, payload: payload, deadline: time.Now().Add(timeout), inv: inv}
@@ -127,7 +155,7 @@ func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte, timeout time.Du
 	case <-ctx.Done():
 		return nil, fmt.Errorf("invocation %s not taken by the function: %w", id, ctx.Err())
 	case <-a.done:
-		return nil, errRuntimeClosed
+		return nil, ErrClosed
 	}
 	select {
 	case <-inv.finished:
@@ -135,12 +163,12 @@ func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte, timeout time.Du
 	case <-ctx.Done():
 		return nil, fmt.Errorf("invocation %s not answered: %w", id, ctx.Err())
 	case <-a.done:
-		return nil, errRuntimeClosed
+		return nil, ErrClosed
 	}
 }
 
-func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
-	path, ok := strings.CutPrefix(r.URL.Path, runtimePrefix)
+func (a *Server) serve(w http.ResponseWriter, r *http.Request) {
+	path, ok := strings.CutPrefix(r.URL.Path, Prefix)
 	switch {
 	case !ok:
 		http.Error(w, "unknown path", http.StatusNotFound)
@@ -149,7 +177,12 @@ func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && path == "init/error":
 		body, _ := io.ReadAll(r.Body)
 		a.mu.Lock()
-		a.initErr = r.Header.Get("Lambda-Runtime-Function-Error-Type") + ": " + string(body)
+		select {
+		case <-a.initDone: // only the first init error matters
+		default:
+			a.initErr = InitError{Type: r.Header.Get("Lambda-Runtime-Function-Error-Type"), Body: body}
+			close(a.initDone)
+		}
 		a.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == http.MethodPost && strings.HasPrefix(path, "invocation/"):
@@ -159,7 +192,7 @@ func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
+func (a *Server) next(w http.ResponseWriter, r *http.Request) {
 	a.readyOnce.Do(func() {
 		a.readyAt = time.Now()
 		close(a.ready)
@@ -169,7 +202,7 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Lambda-Runtime-Aws-Request-Id", q.id)
 		h.Set("Lambda-Runtime-Deadline-Ms", strconv.FormatInt(q.deadline.UnixMilli(), 10))
-		h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench")
+		h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:local")
 		h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0")
 		h.Set("Content-Type", "application/json")
 		h.Set("Content-Length", strconv.Itoa(len(q.payload)))
@@ -183,7 +216,7 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 }
 
 // result takes {id}/response or {id}/error.
-func (a *runtimeAPI) result(w http.ResponseWriter, r *http.Request, rest string) {
+func (a *Server) result(w http.ResponseWriter, r *http.Request, rest string) {
 	id, kind, _ := strings.Cut(rest, "/")
 	if kind != "response" && kind != "error" {
 		http.Error(w, "unknown path", http.StatusNotFound)
