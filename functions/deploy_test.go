@@ -105,7 +105,7 @@ func configNames(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
 	re := regexp.MustCompile(`"([A-Z][A-Z0-9_]+)"`)
-	for _, dir := range []string{"shared/config", "shared/sink", "shared/pgsync", "shared/platform"} {
+	for _, dir := range []string{"shared/esclient", "shared/esbulk", "shared/sink", "shared/pgsync", "shared/platform"} {
 		files, err := filepath.Glob(filepath.Join(repoRoot, dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func assertEnvKnown(t *testing.T, where string, vars *yaml.Node, known map[strin
 func TestConfigNamesAreFound(t *testing.T) {
 	// Guards the scan above: if it finds nothing, the env checks pass vacuously.
 	known := configNames(t)
-	for _, n := range []string{"ES_URL", "ES_INDEX", "PG_TABLES", "DLQ_TARGET", "REPORT_BATCH_ITEM_FAILURES"} {
+	for _, n := range []string{"ES_URL", "BULK_MAX_BYTES", "ES_INDEX", "PG_TABLES", "DLQ_TARGET", "REPORT_BATCH_ITEM_FAILURES"} {
 		if !known[n] {
 			t.Fatalf("setting %s not found in the settings packages; the scan is broken", n)
 		}

@@ -53,11 +53,11 @@ func TestFunctionsDoNotLinkTheFullClient(t *testing.T) {
 	}
 }
 
-// pgxModule is the PostgreSQL driver: pg-es-sync's alone. kafka-es-sink
-// reads its settings through shared/config, which therefore must not
-// import it (pgsync.LoadConfig parses connection strings): linked, the
-// driver adds to the binary and its packages' initialisation to every cold
-// start.
+// pgxModule is the PostgreSQL driver: pg-es-sync's alone (pgsync.LoadConfig
+// parses connection strings with it). None of the packages kafka-es-sink
+// reads its settings through (shared/config, esclient, esbulk, sink) may
+// import it: linked, the driver adds to the binary and its packages'
+// initialisation to every cold start.
 const pgxModule = "github.com/jackc/"
 
 func TestSinkDoesNotLinkThePostgresDriver(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"io"
 
 	"github.com/esconnect/esconnect/shared/apikey"
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 func init() {
@@ -22,7 +22,7 @@ func runAPIKey(_ context.Context, args []string, stdout, stderr io.Writer) error
 	var o apikey.Options
 	fs.StringVar(&o.Index, "index", "", "target index or a pattern covering it, e.g. kafka-* for ES_INDEX=kafka-{topic} (required)")
 	fs.StringVar(&o.Function, "function", apikey.FunctionSink, "kafka-es-sink, pg-es-sync or all")
-	fs.StringVar(&o.SyncJobsIndex, "sync-jobs-index", config.DefaultSyncJobsIndex, "pg-es-sync's SYNC_JOBS_INDEX")
+	fs.StringVar(&o.SyncJobsIndex, "sync-jobs-index", pgsync.DefaultSyncJobsIndex, "pg-es-sync's SYNC_JOBS_INDEX")
 	fs.BoolVar(&o.Incremental, "incremental", false, "pg-es-sync with SYNC_MODE=incremental (reads its cursor back from the sync-jobs index)")
 	fs.BoolVar(&o.Connector, "connector", false, "pg-es-sync in connector mode (CONNECTOR_ID, connector run): -index is the connector's index_name")
 	fs.StringVar(&o.DLQIndex, "dlq-index", "", "index of an es:// DLQ_TARGET (kafka-es-sink)")

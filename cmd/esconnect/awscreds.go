@@ -6,7 +6,7 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
 // useAWSChain gives a command the AWS SDK's default credential chain when
@@ -17,13 +17,13 @@ import (
 // where Lambda puts the role's credentials, and stay free of the SDK's
 // configuration loader. Nothing is fetched here; the chain is asked on the
 // first signed request.
-func useAWSChain(ctx context.Context, es *config.Elasticsearch) error {
-	if es.Auth != config.AuthAWSSigV4 || es.AWSCredentials != nil {
+func useAWSChain(ctx context.Context, es *esclient.Config) error {
+	if es.Auth != esclient.AuthAWSSigV4 || es.AWSCredentials != nil {
 		return nil
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(es.AWSRegion))
 	if err != nil {
-		return fmt.Errorf("%s=%s: loading the AWS configuration: %w", config.EnvESAuth, config.AuthAWSSigV4, err)
+		return fmt.Errorf("%s=%s: loading the AWS configuration: %w", esclient.EnvAuth, esclient.AuthAWSSigV4, err)
 	}
 	es.AWSCredentials = cfg.Credentials
 	return nil

@@ -142,13 +142,13 @@ func (l *localSink) Close() error { return l.close() }
 // ES_* settings name.
 func openESDeadLetters(ctx context.Context, index string) (replay.Source, error) {
 	e := config.FromOS()
-	cfg := config.LoadElasticsearch(e)
+	cfg := esclient.LoadConfig(e)
 	if err := e.Err(); err != nil {
 		return nil, fmt.Errorf("elasticsearch settings: %w", err)
 	}
-	if cfg.AWSService == config.AWSServiceAOSS {
+	if cfg.AWSService == esclient.AWSServiceAOSS {
 		return nil, fmt.Errorf("es://%s: dead letters are read back with the scroll API, which OpenSearch Serverless (%s=%s) does not offer",
-			index, config.EnvESAWSService, config.AWSServiceAOSS)
+			index, esclient.EnvAWSService, esclient.AWSServiceAOSS)
 	}
 	if err := useAWSChain(ctx, &cfg); err != nil {
 		return nil, err

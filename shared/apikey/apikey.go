@@ -13,7 +13,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 // Function names accepted by Options.Function.
@@ -127,7 +127,7 @@ func Build(o Options) (Request, error) {
 		o.Function = FunctionSink
 	}
 	if o.SyncJobsIndex == "" {
-		o.SyncJobsIndex = config.DefaultSyncJobsIndex
+		o.SyncJobsIndex = pgsync.DefaultSyncJobsIndex
 	}
 	if o.DocID == "" {
 		o.DocID = DocIDOffset

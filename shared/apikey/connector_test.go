@@ -15,6 +15,8 @@ import (
 	"github.com/esconnect/esconnect/shared/apikey"
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/connector"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 )
 
@@ -22,8 +24,8 @@ import (
 func connectorRun(t *testing.T, s *esnode.Server, key, id string) (connector.Result, error) {
 	t.Helper()
 	svc, closeFn, err := connector.New(connector.Config{ConnectorID: id,
-		Elasticsearch: config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: s.URL, config.EnvESAPIKey: key})),
-		Environ:       []string{config.EnvRetryMax + "=1", config.EnvRetryBackoffInitial + "=1ms"},
+		Elasticsearch: esclient.LoadConfig(config.FromMap(map[string]string{esclient.EnvURL: s.URL, esclient.EnvAPIKey: key})),
+		Environ:       []string{esbulk.EnvRetryMax + "=1", esbulk.EnvRetryBackoffInitial + "=1ms"},
 		Log:           slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

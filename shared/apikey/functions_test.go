@@ -18,6 +18,7 @@ import (
 	"github.com/esconnect/esconnect/shared/apikey"
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -124,8 +125,8 @@ type sinkScenario struct {
 func runSink(t *testing.T, s *esnode.Server, key string, sc sinkScenario) (sink.Result, error) {
 	t.Helper()
 	env := map[string]string{
-		config.EnvESURL: s.URL, config.EnvESAPIKey: key, sink.EnvSinkIndex: sc.opts.Index,
-		config.EnvRetryBackoffInitial: "1ms", config.EnvRetryBackoffMax: "5ms",
+		esclient.EnvURL: s.URL, esclient.EnvAPIKey: key, sink.EnvSinkIndex: sc.opts.Index,
+		esbulk.EnvRetryBackoffInitial: "1ms", esbulk.EnvRetryBackoffMax: "5ms",
 	}
 	for k, v := range sc.env {
 		env[k] = v

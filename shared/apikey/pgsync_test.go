@@ -16,6 +16,8 @@ import (
 
 	"github.com/esconnect/esconnect/shared/apikey"
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/pgsync"
 )
@@ -57,8 +59,8 @@ func pgSchema(t *testing.T) (*pgx.Conn, string) {
 func runSync(t *testing.T, s *esnode.Server, key, schema, index, jobs string, extra ...string) (pgsync.Job, error) {
 	t.Helper()
 	env := map[string]string{
-		"PG_URL": pgURL(), config.EnvPGSchema: schema, "ES_INDEX": index, config.EnvSyncJobsIndex: jobs,
-		config.EnvESURL: s.URL, config.EnvESAPIKey: key, config.EnvRetryMax: "1", config.EnvRetryBackoffInitial: "1ms",
+		"PG_URL": pgURL(), pgsync.EnvPGSchema: schema, "ES_INDEX": index, pgsync.EnvSyncJobsIndex: jobs,
+		esclient.EnvURL: s.URL, esclient.EnvAPIKey: key, esbulk.EnvRetryMax: "1", esbulk.EnvRetryBackoffInitial: "1ms",
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
 		env[extra[i]] = extra[i+1]
@@ -144,11 +146,11 @@ func TestIncrementalSyncNeedsReadOnTheJobsIndexOnEsnode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	incremental := []string{config.EnvSyncMode, config.SyncModeIncremental, config.EnvSyncCursor, config.CursorXmin}
+	incremental := []string{pgsync.EnvSyncMode, pgsync.SyncModeIncremental, pgsync.EnvSyncCursor, pgsync.CursorXmin}
 	t.Run("with read", func(t *testing.T) {
 		s, admin := secured(t)
 		key := createKey(t, admin, req)
-		for i, want := range []string{config.SyncModeFull, config.SyncModeIncremental} {
+		for i, want := range []string{pgsync.SyncModeFull, pgsync.SyncModeIncremental} {
 			job, err := runSync(t, s, key, schema, index, jobs, incremental...)
 			if err != nil || job.Status != pgsync.StatusCompleted || job.JobType != want {
 				t.Fatalf("run %d: %v, job %+v; want a completed %s job", i+1, err, job, want)

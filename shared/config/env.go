@@ -1,7 +1,10 @@
-// Package config reads the functions' typed settings from environment
-// variables. Every function has one struct of settings with its defaults in
-// one place; loading collects every problem so that start-up reports them all
-// at once instead of one per deploy.
+// Package config is the environment reader the settings of every package
+// are loaded through. Each package owns its settings, their variable names
+// and defaults (esclient.LoadConfig for the Elasticsearch connection,
+// esbulk.LoadConfig for the bulk writer, sink.LoadConfig and
+// pgsync.LoadConfig for the functions); an Env collects every problem they
+// meet, so that start-up reports them all at once instead of one per
+// deploy.
 package config
 
 import (

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -97,7 +98,7 @@ func (st *stack) service(t *testing.T, id, host string, now func() time.Time) *S
 	t.Helper()
 	env := config.FromMap(map[string]string{"ES_URL": st.srv.URL})
 	s, closeFn, err := New(Config{
-		ConnectorID: id, Elasticsearch: config.LoadElasticsearch(env), Environ: []string{"RETRY_MAX=1"},
+		ConnectorID: id, Elasticsearch: esclient.LoadConfig(env), Environ: []string{"RETRY_MAX=1"},
 		Hostname: host, Now: now, PollInterval: 5 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(st.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

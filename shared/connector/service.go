@@ -24,6 +24,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 // Environment variables of connector mode.
@@ -65,7 +66,7 @@ type Config struct {
 	ConnectorID string
 	// ServiceType is what the service runs; empty means postgresql.
 	ServiceType   string
-	Elasticsearch config.Elasticsearch
+	Elasticsearch esclient.Config
 	// Environ supplies the settings the connector does not own (bulk,
 	// retries, deadline margin...); nil means the process environment.
 	Environ []string
@@ -86,7 +87,7 @@ func LoadConfig(env *config.Env, id string) (Config, error) {
 	c := Config{
 		ConnectorID:   id,
 		ServiceType:   env.String(EnvConnectorServiceType, ServiceTypePostgreSQL),
-		Elasticsearch: config.LoadElasticsearch(env),
+		Elasticsearch: esclient.LoadConfig(env),
 	}
 	if c.ServiceType != ServiceTypePostgreSQL {
 		env.Fail(EnvConnectorServiceType, "%q is not supported: this service runs %s connectors", c.ServiceType, ServiceTypePostgreSQL)
@@ -246,7 +247,7 @@ func (s *Service) ping(ctx context.Context, fc fromConnector) error {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, cfg.Postgres.ConnString())
 	if err != nil {
-		return fmt.Errorf("%w on %s: %s", ErrConnection, fc.env[config.EnvPGHost], redact(err.Error(), fc.env[config.EnvPGPassword]))
+		return fmt.Errorf("%w on %s: %s", ErrConnection, fc.env[pgsync.EnvPGHost], redact(err.Error(), fc.env[pgsync.EnvPGPassword]))
 	}
 	return conn.Close(ctx)
 }

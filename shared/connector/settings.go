@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
@@ -39,7 +40,7 @@ func envFromConnector(environ []string, indexName string, cfg map[string]any, fi
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PG_") || k == config.EnvSyncQueries || k == "ES_INDEX" || k == config.EnvSyncJobsIndex {
+		if strings.HasPrefix(k, "PG_") || k == pgsync.EnvSyncQueries || k == "ES_INDEX" || k == pgsync.EnvSyncJobsIndex {
 			continue
 		}
 		env[k] = v
@@ -94,20 +95,20 @@ func envFromConnector(environ []string, indexName string, cfg map[string]any, fi
 			problems = append(problems, "port: "+strconv.Quote(p)+" is not a port number")
 		}
 	}
-	env[config.EnvPGHost] = text(FieldHost)
-	env[config.EnvPGPort] = text(FieldPort)
-	env[config.EnvPGUser] = text(FieldUsername)
-	env[config.EnvPGPassword] = text(FieldPassword)
-	env[config.EnvPGDatabase] = text(FieldDatabase)
-	env[config.EnvPGSchema] = text(FieldSchema)
-	env[config.EnvPGTables] = text(FieldTables)
+	env[pgsync.EnvPGHost] = text(FieldHost)
+	env[pgsync.EnvPGPort] = text(FieldPort)
+	env[pgsync.EnvPGUser] = text(FieldUsername)
+	env[pgsync.EnvPGPassword] = text(FieldPassword)
+	env[pgsync.EnvPGDatabase] = text(FieldDatabase)
+	env[pgsync.EnvPGSchema] = text(FieldSchema)
+	env[pgsync.EnvPGTables] = text(FieldTables)
 	env["ES_INDEX"] = indexName
 	if fs := text(FieldFetchSize); fs != "" {
-		env[config.EnvFetchSize] = fs
+		env[pgsync.EnvFetchSize] = fs
 	}
-	if _, set := env[config.EnvFieldNames]; !set {
+	if _, set := env[pgsync.EnvFieldNames]; !set {
 		// Elastic's connector names fields {schema}_{table}_{column}.
-		env[config.EnvFieldNames] = config.FieldNamesElastic
+		env[pgsync.EnvFieldNames] = pgsync.FieldNamesElastic
 	}
 	out := fromConnector{env: env}
 	if v, _ := value(FieldSSLEnabled); v == true || v == "true" {
@@ -115,13 +116,13 @@ func envFromConnector(environ []string, indexName string, cfg map[string]any, fi
 		if out.caPEM == "" {
 			problems = append(problems, "ssl_ca: SSL certificate must be configured when ssl_enabled is on")
 		}
-		env[config.EnvPGSSLMode] = "verify-full"
+		env[pgsync.EnvPGSSLMode] = "verify-full"
 	}
 	rules, err := advancedRules(filtering)
 	if err != nil {
 		problems = append(problems, err.Error())
 	} else if rules != "" {
-		env[config.EnvSyncQueries] = rules
+		env[pgsync.EnvSyncQueries] = rules
 	}
 	if len(problems) > 0 {
 		return fromConnector{}, fmt.Errorf("%w: %s", ErrConfiguration, strings.Join(problems, "; "))
@@ -172,25 +173,25 @@ func advancedRules(filtering map[string]any) (string, error) {
 // pgsyncSettings loads the settings, writing the SSL certificate to a file
 // of its own; cleanup removes it. The service's own Elasticsearch
 // connection is the one the sync writes through.
-func (fc fromConnector) pgsyncSettings(es config.Elasticsearch) (config.PGSync, func(), error) {
+func (fc fromConnector) pgsyncSettings(es esclient.Config) (pgsync.Config, func(), error) {
 	cleanup := func() {}
 	if fc.caPEM != "" {
 		dir, err := os.MkdirTemp("", "esconnect-connector-ca")
 		if err != nil {
-			return config.PGSync{}, cleanup, fmt.Errorf("writing the SSL certificate: %w", err)
+			return pgsync.Config{}, cleanup, fmt.Errorf("writing the SSL certificate: %w", err)
 		}
 		cleanup = func() { _ = os.RemoveAll(dir) }
 		path := filepath.Join(dir, "ca.pem")
 		if err := os.WriteFile(path, []byte(fc.caPEM), 0o600); err != nil {
 			cleanup()
-			return config.PGSync{}, func() {}, fmt.Errorf("writing the SSL certificate: %w", err)
+			return pgsync.Config{}, func() {}, fmt.Errorf("writing the SSL certificate: %w", err)
 		}
-		fc.env[config.EnvPGSSLRootCert] = path
+		fc.env[pgsync.EnvPGSSLRootCert] = path
 	}
 	cfg, err := pgsync.LoadConfig(config.FromMap(fc.env))
 	if err != nil {
 		cleanup()
-		return config.PGSync{}, func() {}, fmt.Errorf("%w: %s", ErrConfiguration, connectorNames(err.Error()))
+		return pgsync.Config{}, func() {}, fmt.Errorf("%w: %s", ErrConfiguration, connectorNames(err.Error()))
 	}
 	cfg.JobsIndex = ""
 	cfg.Elasticsearch = es
@@ -201,10 +202,10 @@ func (fc fromConnector) pgsyncSettings(es config.Elasticsearch) (config.PGSync, 
 // error into the configuration field names the operator set.
 func connectorNames(msg string) string {
 	names := map[string]string{
-		config.EnvPGHost: FieldHost, config.EnvPGPort: FieldPort, config.EnvPGUser: FieldUsername,
-		config.EnvPGPassword: FieldPassword, config.EnvPGDatabase: FieldDatabase, config.EnvPGSchema: FieldSchema,
-		config.EnvPGTables: FieldTables, config.EnvFetchSize: FieldFetchSize, config.EnvSyncQueries: "advanced sync rules",
-		"ES_INDEX": "index_name", config.EnvPGSSLRootCert: FieldSSLCA,
+		pgsync.EnvPGHost: FieldHost, pgsync.EnvPGPort: FieldPort, pgsync.EnvPGUser: FieldUsername,
+		pgsync.EnvPGPassword: FieldPassword, pgsync.EnvPGDatabase: FieldDatabase, pgsync.EnvPGSchema: FieldSchema,
+		pgsync.EnvPGTables: FieldTables, pgsync.EnvFetchSize: FieldFetchSize, pgsync.EnvSyncQueries: "advanced sync rules",
+		"ES_INDEX": "index_name", pgsync.EnvPGSSLRootCert: FieldSSLCA,
 	}
 	keys := make([]string, 0, len(names))
 	for k := range names {

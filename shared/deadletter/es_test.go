@@ -15,12 +15,12 @@ import (
 )
 
 // openES opens an es:// publisher for index on e, writing through the bulk
-// writer the sink uses, with no retry (RetryMax -1) so that a refusal shows
+// writer the sink uses, with no retry (RetryMax 0) so that a refusal shows
 // at once.
 func openES(t *testing.T, e *targettest.Engine, index string) Publisher {
 	t.Helper()
 	env := config.FromMap(e.Env())
-	ec := config.LoadElasticsearch(env)
+	ec := esclient.LoadConfig(env)
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,9 @@ func openES(t *testing.T, e *targettest.Engine, index string) Publisher {
 		t.Fatal(err)
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	w, err := esbulk.New(esbulk.Config{Client: tr, RetryMax: -1})
+	bc := esbulk.DefaultConfig()
+	bc.Client, bc.RetryMax = tr, 0
+	w, err := esbulk.New(bc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/devstack"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 // Exit statuses beyond 0 (success, or usage asked for) and 1 (failure).
@@ -50,7 +50,7 @@ func Command(ctx context.Context, name string, args []string, stdout, stderr io.
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var opts Options
-	pgURL, ok := os.LookupEnv(config.EnvPGURL)
+	pgURL, ok := os.LookupEnv(pgsync.EnvPGURL)
 	if !ok {
 		pgURL = DefaultPGURL
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/connector"
+	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/pgsync"
 )
 
 // ConnectorID is the connector the demo creates on its node.
@@ -139,10 +141,10 @@ func runConnector(ctx context.Context, opts Options, esURL string, es esapi.Tran
 	p.line("Same as: ES_URL=%s esconnect connector run --id %s --once", esURL, ConnectorID)
 	svc, closeSvc, err := connector.New(connector.Config{
 		ConnectorID:   ConnectorID,
-		Elasticsearch: config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: esURL})),
+		Elasticsearch: esclient.LoadConfig(config.FromMap(map[string]string{esclient.EnvURL: esURL})),
 		// Only the deadline margin: the connector document says what is
 		// synced where.
-		Environ: []string{config.EnvSyncDeadlineMargin + "=" + syncDeadlineMargin.String()},
+		Environ: []string{pgsync.EnvSyncDeadlineMargin + "=" + syncDeadlineMargin.String()},
 		Log:     opts.Log,
 	})
 	if err != nil {

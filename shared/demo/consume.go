@@ -11,6 +11,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/consumer"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/sink"
 )
@@ -41,7 +42,7 @@ func consumeUntilIndexed(ctx context.Context, opts Options, broker, esURL string
 	p.line("Same as: ES_URL=%s ES_INDEX=%s esconnect run kafka-es-sink --brokers %s --topic %s",
 		esURL, Index, broker, Topic)
 	scfg, err := sink.LoadConfig(config.FromMap(map[string]string{
-		config.EnvESURL:   esURL,
+		esclient.EnvURL:   esURL,
 		sink.EnvSinkIndex: Index,
 	}))
 	if err != nil {

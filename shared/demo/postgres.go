@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/indexname"
 	"github.com/esconnect/esconnect/shared/pgsync"
 )
@@ -98,11 +99,11 @@ func syncPostgres(ctx context.Context, opts Options, esURL string, es esapi.Tran
 
 	index := opts.PGSchema
 	cfg, err := pgsync.LoadConfig(config.FromMap(map[string]string{
-		config.EnvPGURL:              opts.PGURL,
-		config.EnvPGSchema:           opts.PGSchema,
-		config.EnvESURL:              esURL,
+		pgsync.EnvPGURL:              opts.PGURL,
+		pgsync.EnvPGSchema:           opts.PGSchema,
+		esclient.EnvURL:              esURL,
 		"ES_INDEX":                   index,
-		config.EnvSyncDeadlineMargin: syncDeadlineMargin.String(),
+		pgsync.EnvSyncDeadlineMargin: syncDeadlineMargin.String(),
 	}))
 	if err != nil {
 		return nil, "", fmt.Errorf("pg-es-sync settings: %w", err)

@@ -63,7 +63,7 @@ func chooseAddr(preferred string, ephemeral bool) (addr, note string) {
 // shutdown does not wait on them. It is esclient's, not go-elasticsearch's
 // client: that one links every API and makes the CLI slow to compile.
 func newESClient(url string) (*esclient.Transport, func(), error) {
-	cfg := config.LoadElasticsearch(config.FromMap(map[string]string{config.EnvESURL: url}))
+	cfg := esclient.LoadConfig(config.FromMap(map[string]string{esclient.EnvURL: url}))
 	tr, err := esclient.New(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
@@ -49,13 +48,15 @@ func BenchmarkAppendAction(b *testing.B) {
 // anything, so that the figure is the writer's and the client's cost.
 func BenchmarkWriteBlackhole(b *testing.B) {
 	srv := esnodetest.Start(b, esnode.Options{Blackhole: true})
-	cfg := config.Elasticsearch{URLs: []string{srv.URL}, RequestTimeout: 10 * time.Second}
+	cfg := esclient.Config{URLs: []string{srv.URL}, RequestTimeout: 10 * time.Second}
 	tr, err := esclient.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(tr.CloseIdleConnections)
-	w, err := esbulk.New(esbulk.Config{Client: tr, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	bc := esbulk.DefaultConfig()
+	bc.Client, bc.Logger = tr, slog.New(slog.NewTextHandler(io.Discard, nil))
+	w, err := esbulk.New(bc)
 	if err != nil {
 		b.Fatal(err)
 	}

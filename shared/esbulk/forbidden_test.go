@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -64,13 +64,15 @@ func TestWriteBlockLifted(t *testing.T) {
 		e.CreateIndex(t, index, "")
 		e.SetWriteBlock(t, index, true)
 		var once bool
-		w, err := esbulk.New(esbulk.Config{Client: c.tr, RetryMax: 5, BackoffInitial: 1, BackoffMax: 2,
-			Logger: slog.New(liftOnRetry{Handler: slog.DiscardHandler, lift: func() {
-				if !once {
-					once = true
-					e.SetWriteBlock(t, index, false)
-				}
-			}})})
+		cfg := esbulk.DefaultConfig()
+		cfg.Client, cfg.RetryMax, cfg.BackoffInitial, cfg.BackoffMax = c.tr, 5, 1, 2
+		cfg.Logger = slog.New(liftOnRetry{Handler: slog.DiscardHandler, lift: func() {
+			if !once {
+				once = true
+				e.SetWriteBlock(t, index, false)
+			}
+		}})
+		w, err := esbulk.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +117,7 @@ func TestWriteForbiddenOnEsnode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, c := node(t, esnode.Options{APIKeys: keys}, config.Elasticsearch{APIKey: tt.key})
+			_, c := node(t, esnode.Options{APIKeys: keys}, esclient.Config{APIKey: tt.key})
 			w := writer(t, c, esbulk.Config{RetryMax: 5})
 			rep, err := w.Write(t.Context(), docs("orders", 3, 50))
 			if !errors.Is(err, esbulk.ErrForbidden) || errors.Is(err, esbulk.ErrIncomplete) {
@@ -137,7 +139,7 @@ func TestWriteForbiddenOnEsnode(t *testing.T) {
 // stores every document.
 func TestWriteCompressed(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
-		c := connect(t, e, config.Elasticsearch{Compress: true})
+		c := connect(t, e, esclient.Config{Compress: true})
 		w := writer(t, c, esbulk.Config{MaxDocs: 20})
 		index := e.Index("gz")
 		rep, err := w.Write(t.Context(), docs(index, 100, 300))

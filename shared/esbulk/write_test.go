@@ -28,10 +28,10 @@ type conn struct {
 
 // connect returns a conn to e; cfg's non-zero fields (credentials,
 // compression) are used for the writer's transport.
-func connect(t *testing.T, e *targettest.Engine, cfg ...config.Elasticsearch) conn {
+func connect(t *testing.T, e *targettest.Engine, cfg ...esclient.Config) conn {
 	t.Helper()
 	env := config.FromMap(e.Env())
-	ec := config.LoadElasticsearch(env)
+	ec := esclient.LoadConfig(env)
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func connect(t *testing.T, e *targettest.Engine, cfg ...config.Elasticsearch) co
 // node starts an esnode with opts, for the tests that need what only the
 // esnode has (fault injection, a small http.max_content_length, API keys),
 // and returns it with a conn to it.
-func node(t *testing.T, opts esnode.Options, cfg ...config.Elasticsearch) (*esnode.Server, conn) {
+func node(t *testing.T, opts esnode.Options, cfg ...esclient.Config) (*esnode.Server, conn) {
 	t.Helper()
 	srv := esnodetest.Start(t, opts)
 	return srv, connect(t, targettest.Esnode(t, srv), cfg...)
@@ -67,18 +67,34 @@ func bulkRequests(c conn) int64 {
 	return c.Node.Node.Stats().BulkRequests
 }
 
-// writer returns a Writer with short backoffs so retry tests run fast;
-// cfg's non-zero fields override.
-func writer(t *testing.T, c conn, cfg esbulk.Config) *esbulk.Writer {
+// writer returns a Writer of DefaultConfig with short backoffs so retry
+// tests run fast; over's non-zero fields replace those settings (a test
+// that needs a zero RetryMax or DeadlineMargin calls esbulk.New itself).
+func writer(t *testing.T, c conn, over esbulk.Config) *esbulk.Writer {
 	t.Helper()
+	cfg := esbulk.DefaultConfig()
 	cfg.Client = c.tr
-	if cfg.BackoffInitial == 0 {
-		cfg.BackoffInitial = time.Millisecond
-	}
-	if cfg.BackoffMax == 0 {
-		cfg.BackoffMax = 20 * time.Millisecond
-	}
+	cfg.BackoffInitial, cfg.BackoffMax = time.Millisecond, 20*time.Millisecond
 	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	for _, f := range []struct{ dst, src *int }{
+		{&cfg.MaxBytes, &over.MaxBytes}, {&cfg.MaxDocs, &over.MaxDocs},
+		{&cfg.Concurrency, &over.Concurrency}, {&cfg.RetryMax, &over.RetryMax},
+	} {
+		if *f.src != 0 {
+			*f.dst = *f.src
+		}
+	}
+	for _, f := range []struct{ dst, src *time.Duration }{
+		{&cfg.BackoffInitial, &over.BackoffInitial}, {&cfg.BackoffMax, &over.BackoffMax},
+		{&cfg.DeadlineMargin, &over.DeadlineMargin},
+	} {
+		if *f.src != 0 {
+			*f.dst = *f.src
+		}
+	}
+	if over.Refresh != "" {
+		cfg.Refresh = over.Refresh
+	}
 	w, err := esbulk.New(cfg)
 	if err != nil {
 		t.Fatal(err)

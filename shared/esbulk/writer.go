@@ -1,16 +1,11 @@
 package esbulk
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"sync/atomic"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8/esapi"
-
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/errtype"
 )
 
@@ -31,104 +26,6 @@ var ErrForbidden = errtype.New(errtype.Forbidden, "elasticsearch refused the cre
 // ErrInvalidConfig is wrapped by New for a configuration it cannot use.
 var ErrInvalidConfig = errtype.New(errtype.Config, "invalid bulk writer configuration")
 
-// Config configures a Writer. Zero values take the defaults of
-// config.LoadBulk (the same constants), so a Config with only Client set
-// behaves like an unconfigured deployment.
-type Config struct {
-	// Client sends the requests: an esclient.Transport, which makes one
-	// attempt per request (the Writer retries, per item), or any other
-	// esapi.Transport such as a *elasticsearch.Client built with its own
-	// retries off.
-	Client esapi.Transport
-	// MaxBytes bounds a request body (default 5 MiB). A single action larger
-	// than MaxBytes is sent alone rather than refused.
-	MaxBytes int
-	// MaxDocs bounds the actions in one request (default 1000).
-	MaxDocs int
-	// Concurrency is the number of requests in flight at once (default 2).
-	Concurrency int
-	// RetryMax is the number of times a failed item is re-sent (default 8;
-	// negative means never re-send).
-	RetryMax int
-	// BackoffInitial and BackoffMax shape the wait before each retry round:
-	// a random duration in [0, min(BackoffMax, BackoffInitial*2^round)]
-	// (defaults 100ms and 10s).
-	BackoffInitial, BackoffMax time.Duration
-	// DeadlineMargin is kept free before the context's deadline: no request
-	// is in flight and no retry waits after deadline-DeadlineMargin
-	// (default 2s; negative means no margin).
-	DeadlineMargin time.Duration
-	// Refresh is the bulk refresh parameter: "" or "false" (default), "true",
-	// "wait_for".
-	Refresh string
-	// Logger receives retry and give-up messages (default slog.Default()).
-	Logger *slog.Logger
-}
-
-func (c *Config) defaults() {
-	if c.MaxBytes == 0 {
-		c.MaxBytes = config.DefaultBulkMaxBytes
-	}
-	if c.MaxDocs == 0 {
-		c.MaxDocs = config.DefaultBulkMaxDocs
-	}
-	if c.Concurrency == 0 {
-		c.Concurrency = config.DefaultBulkConcurrency
-	}
-	switch {
-	case c.RetryMax == 0:
-		c.RetryMax = config.DefaultRetryMax
-	case c.RetryMax < 0:
-		c.RetryMax = 0
-	}
-	if c.BackoffInitial == 0 {
-		c.BackoffInitial = config.DefaultRetryBackoffInitial
-	}
-	if c.BackoffMax == 0 {
-		c.BackoffMax = max(config.DefaultRetryBackoffMax, c.BackoffInitial)
-	}
-	switch {
-	case c.DeadlineMargin == 0:
-		c.DeadlineMargin = config.DefaultDeadlineMargin
-	case c.DeadlineMargin < 0:
-		c.DeadlineMargin = 0
-	}
-	if c.Refresh == "" {
-		c.Refresh = config.DefaultESRefresh
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-}
-
-func (c *Config) validate() error {
-	var errs []error
-	if c.Client == nil {
-		errs = append(errs, errors.New("no elasticsearch client"))
-	}
-	if c.MaxBytes < 0 {
-		errs = append(errs, fmt.Errorf("max bytes %d is negative", c.MaxBytes))
-	}
-	if c.MaxDocs < 0 {
-		errs = append(errs, fmt.Errorf("max docs %d is negative", c.MaxDocs))
-	}
-	if c.Concurrency < 0 {
-		errs = append(errs, fmt.Errorf("concurrency %d is negative", c.Concurrency))
-	}
-	if c.BackoffInitial < 0 || c.BackoffMax < c.BackoffInitial {
-		errs = append(errs, fmt.Errorf("backoff initial %s and max %s: need 0 < initial <= max", c.BackoffInitial, c.BackoffMax))
-	}
-	switch c.Refresh {
-	case "false", "true", "wait_for":
-	default:
-		errs = append(errs, fmt.Errorf("refresh %q is not false, true or wait_for", c.Refresh))
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
-	}
-	return nil
-}
-
 // responseFilter asks Elasticsearch to leave out of bulk answers what the
 // parser would skip anyway (_shards, _seq_no, _version... about two thirds
 // of a healthy answer). Parsing does not depend on it: a node that ignores
@@ -145,9 +42,12 @@ type Writer struct {
 	bufs  buffers
 }
 
-// New returns a Writer for cfg, with zero fields set to their defaults.
+// New returns a Writer for cfg (see Config: its fields are used as they
+// are, so start from DefaultConfig or LoadConfig).
 func New(cfg Config) (*Writer, error) {
-	cfg.defaults()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -157,23 +57,6 @@ func New(cfg Config) (*Writer, error) {
 		q.Set("refresh", cfg.Refresh)
 	}
 	return &Writer{cfg: cfg, query: q.Encode()}, nil
-}
-
-// NewFromSettings returns a Writer for the settings config.LoadBulk read.
-// A RETRY_MAX or DEADLINE_MARGIN of 0 means none, as the variables say.
-func NewFromSettings(c esapi.Transport, b config.Bulk, log *slog.Logger) (*Writer, error) {
-	cfg := Config{
-		Client: c, MaxBytes: b.MaxBytes, MaxDocs: b.MaxDocs, Concurrency: b.Concurrency,
-		RetryMax: b.RetryMax, BackoffInitial: b.BackoffInitial, BackoffMax: b.BackoffMax,
-		DeadlineMargin: b.DeadlineMargin, Refresh: b.Refresh, Logger: log,
-	}
-	if cfg.RetryMax == 0 {
-		cfg.RetryMax = -1
-	}
-	if cfg.DeadlineMargin == 0 {
-		cfg.DeadlineMargin = -1
-	}
-	return New(cfg)
 }
 
 // Report is the result of one Write.

@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-
-	"github.com/esconnect/esconnect/shared/config"
 )
 
 // ErrCertificate is wrapped by CertificateError: the node's TLS certificate
@@ -23,13 +21,13 @@ func CertificateError(err error) error {
 	var invalid x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &host):
-		return fmt.Errorf("%w: %v: the certificate does not name the host in %s; connect by a name it holds", ErrCertificate, err, config.EnvESURL)
+		return fmt.Errorf("%w: %v: the certificate does not name the host in %s; connect by a name it holds", ErrCertificate, err, EnvURL)
 	case errors.As(err, &unknown):
-		return fmt.Errorf("%w: %v: set %s to the CA certificate that signed the node's certificate", ErrCertificate, err, config.EnvESCACert)
+		return fmt.Errorf("%w: %v: set %s to the CA certificate that signed the node's certificate", ErrCertificate, err, EnvCACert)
 	case errors.As(err, &invalid):
-		return fmt.Errorf("%w: %v: the node's certificate must be renewed or fixed (or %s must hold the right CA)", ErrCertificate, err, config.EnvESCACert)
+		return fmt.Errorf("%w: %v: the node's certificate must be renewed or fixed (or %s must hold the right CA)", ErrCertificate, err, EnvCACert)
 	case errors.As(err, &verr):
-		return fmt.Errorf("%w: %v: check %s", ErrCertificate, err, config.EnvESCACert)
+		return fmt.Errorf("%w: %v: check %s", ErrCertificate, err, EnvCACert)
 	}
 	return nil
 }

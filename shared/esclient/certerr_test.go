@@ -8,8 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/esconnect/esconnect/shared/config"
 )
 
 // TestCertificateError explains real TLS failures and leaves other errors
@@ -27,8 +25,8 @@ func TestCertificateError(t *testing.T) {
 		url    string
 		want   string
 	}{
-		{"unknown authority", &http.Client{}, srv.URL, config.EnvESCACert},
-		{"wrong host", trusting, "https://localhost" + port, config.EnvESURL},
+		{"unknown authority", &http.Client{}, srv.URL, EnvCACert},
+		{"wrong host", trusting, "https://localhost" + port, EnvURL},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

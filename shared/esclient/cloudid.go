@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-
-	"github.com/esconnect/esconnect/shared/config"
 )
 
 // CloudURL returns the Elasticsearch address an Elastic Cloud id stands for.
@@ -19,7 +17,7 @@ import (
 func CloudURL(cloudID string) (*url.URL, error) {
 	i := strings.LastIndexByte(cloudID, ':')
 	if i < 0 {
-		return nil, fmt.Errorf("%w: %s is not <name>:<base64>", ErrInvalidSettings, config.EnvESCloudID)
+		return nil, fmt.Errorf("%w: %s is not <name>:<base64>", ErrInvalidSettings, EnvCloudID)
 	}
 	enc := cloudID[i+1:]
 	raw, err := base64.StdEncoding.DecodeString(enc)
@@ -28,11 +26,11 @@ func CloudURL(cloudID string) (*url.URL, error) {
 		raw, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(enc, "="))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: the part after the colon is not base64", ErrInvalidSettings, config.EnvESCloudID)
+		return nil, fmt.Errorf("%w: %s: the part after the colon is not base64", ErrInvalidSettings, EnvCloudID)
 	}
 	parts := strings.Split(string(raw), "$")
 	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-		return nil, fmt.Errorf("%w: %s: the decoded value is not <host>$<es-uuid>[$<kibana-uuid>]", ErrInvalidSettings, config.EnvESCloudID)
+		return nil, fmt.Errorf("%w: %s: the decoded value is not <host>$<es-uuid>[$<kibana-uuid>]", ErrInvalidSettings, EnvCloudID)
 	}
 	host, port := parts[0], ""
 	if h, p, err := net.SplitHostPort(host); err == nil {
@@ -44,7 +42,7 @@ func CloudURL(cloudID string) (*url.URL, error) {
 	}
 	u := &url.URL{Scheme: "https", Host: addr}
 	if strings.ContainsAny(addr, "/?#@ ") {
-		return nil, fmt.Errorf("%w: %s: %q is not a host name", ErrInvalidSettings, config.EnvESCloudID, addr)
+		return nil, fmt.Errorf("%w: %s: %q is not a host name", ErrInvalidSettings, EnvCloudID, addr)
 	}
 	return u, nil
 }

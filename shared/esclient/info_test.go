@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
@@ -14,7 +13,7 @@ import (
 
 func TestPing(t *testing.T) {
 	srv := esnodetest.Start(t, esnode.Options{Version: "8.15.0"})
-	tr := newTransport(t, config.Elasticsearch{URLs: []string{srv.URL}})
+	tr := newTransport(t, esclient.Config{URLs: []string{srv.URL}})
 	info, err := esclient.Ping(t.Context(), tr)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +36,7 @@ func TestPingUnreachable(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	tr := newTransport(t, config.Elasticsearch{URLs: []string{url}, RequestTimeout: time.Second})
+	tr := newTransport(t, esclient.Config{URLs: []string{url}, RequestTimeout: time.Second})
 	if _, err := esclient.Ping(t.Context(), tr); err == nil || errors.Is(err, esclient.ErrUnavailable) {
 		t.Fatalf("err = %v, want a transport error (not an answer)", err)
 	}

@@ -31,7 +31,6 @@ import (
 
 	"github.com/elastic/elastic-transport-go/v8/elastictransport"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/sigv4"
 )
@@ -63,7 +62,7 @@ var (
 	// without the X-Elastic-Product header: the address reaches some other
 	// HTTP service (or a proxy that strips the header), and treating its
 	// 200s as bulk confirmations would acknowledge records nobody stored.
-	ErrNotElasticsearch = errtype.New(errtype.NotElasticsearch, "the server is not Elasticsearch (no X-Elastic-Product header; for OpenSearch set "+config.EnvESDistribution+"="+config.DistributionOpenSearch+")")
+	ErrNotElasticsearch = errtype.New(errtype.NotElasticsearch, "the server is not Elasticsearch (no X-Elastic-Product header; for OpenSearch set "+EnvDistribution+"="+DistributionOpenSearch+")")
 )
 
 // Transport sends requests to the configured nodes. It is safe for
@@ -78,7 +77,7 @@ type Transport struct {
 
 // New returns the transport for cfg. It contacts nothing. Errors never
 // contain credentials.
-func New(cfg config.Elasticsearch) (*Transport, error) {
+func New(cfg Config) (*Transport, error) {
 	ht, err := NewHTTP(cfg)
 	if err != nil {
 		return nil, err
@@ -88,11 +87,11 @@ func New(cfg config.Elasticsearch) (*Transport, error) {
 		return nil, err
 	}
 	var rt http.RoundTripper = ht
-	if cfg.Auth == config.AuthAWSSigV4 {
+	if cfg.Auth == AuthAWSSigV4 {
 		creds := cfg.AWSCredentials
 		if creds == nil {
 			if creds, err = sigv4.EnvCredentials(); err != nil {
-				return nil, fmt.Errorf("%w: %s=%s: %w", ErrInvalidSettings, config.EnvESAuth, config.AuthAWSSigV4, err)
+				return nil, fmt.Errorf("%w: %s=%s: %w", ErrInvalidSettings, EnvAuth, AuthAWSSigV4, err)
 			}
 		}
 		rt = sigv4.NewTransport(ht, creds, cfg.AWSService, cfg.AWSRegion)
@@ -124,7 +123,7 @@ func New(cfg config.Elasticsearch) (*Transport, error) {
 	// OpenSearch never sends the product header; its answers are still
 	// checked for shape by the code that reads them (esbulk refuses a bulk
 	// answer whose items do not match the request).
-	t.genuine.Store(cfg.Distribution == config.DistributionOpenSearch || cfg.Auth == config.AuthAWSSigV4)
+	t.genuine.Store(cfg.Distribution == DistributionOpenSearch || cfg.Auth == AuthAWSSigV4)
 	return t, nil
 }
 
@@ -155,19 +154,19 @@ func (t *Transport) CloseIdleConnections() { t.http.CloseIdleConnections() }
 // against cfg.CACert (or the system roots unless cfg.TLSSkipVerify), a
 // response-header timeout of cfg.RequestTimeout, and a connection pool sized
 // for parallel bulk requests.
-func NewHTTP(cfg config.Elasticsearch) (*http.Transport, error) {
+func NewHTTP(cfg Config) (*http.Transport, error) {
 	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if len(cfg.CACert) > 0 {
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(cfg.CACert) {
-			return nil, fmt.Errorf("%w: %s holds no PEM certificate", ErrInvalidSettings, config.EnvESCACert)
+			return nil, fmt.Errorf("%w: %s holds no PEM certificate", ErrInvalidSettings, EnvCACert)
 		}
 		tlsCfg.RootCAs = pool
 	}
 	if cfg.TLSSkipVerify {
-		slog.Warn("TLS certificate verification is OFF (" + config.EnvESTLSSkipVerify +
+		slog.Warn("TLS certificate verification is OFF (" + EnvTLSSkipVerify +
 			"): anyone on the network path can read and alter the data and the credentials; set " +
-			config.EnvESCACert + " instead")
+			EnvCACert + " instead")
 		tlsCfg.InsecureSkipVerify = true
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -184,10 +183,10 @@ func NewHTTP(cfg config.Elasticsearch) (*http.Transport, error) {
 
 // addresses returns the node URLs of cfg: ES_URL's list, or the one address
 // a cloud id stands for.
-func addresses(cfg config.Elasticsearch) ([]*url.URL, error) {
+func addresses(cfg Config) ([]*url.URL, error) {
 	if cfg.CloudID != "" {
 		if len(cfg.URLs) > 0 {
-			return nil, fmt.Errorf("%w: set either %s or %s, not both", ErrInvalidSettings, config.EnvESURL, config.EnvESCloudID)
+			return nil, fmt.Errorf("%w: set either %s or %s, not both", ErrInvalidSettings, EnvURL, EnvCloudID)
 		}
 		u, err := CloudURL(cfg.CloudID)
 		if err != nil {
@@ -196,13 +195,13 @@ func addresses(cfg config.Elasticsearch) ([]*url.URL, error) {
 		return []*url.URL{u}, nil
 	}
 	if len(cfg.URLs) == 0 {
-		return nil, fmt.Errorf("%w: no %s and no %s", ErrInvalidSettings, config.EnvESURL, config.EnvESCloudID)
+		return nil, fmt.Errorf("%w: no %s and no %s", ErrInvalidSettings, EnvURL, EnvCloudID)
 	}
 	urls := make([]*url.URL, 0, len(cfg.URLs))
 	for _, s := range cfg.URLs {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("%w: %s: %q is not an http(s) URL", ErrInvalidSettings, config.EnvESURL, redactURL(s))
+			return nil, fmt.Errorf("%w: %s: %q is not an http(s) URL", ErrInvalidSettings, EnvURL, redactURL(s))
 		}
 		urls = append(urls, u)
 	}

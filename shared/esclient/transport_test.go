@@ -14,7 +14,6 @@ import (
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
@@ -32,7 +31,7 @@ func apiKeyHeader(id, key string) string {
 
 // newTransport builds a transport for cfg (request timeout defaulted) and
 // drops its connections when the test ends.
-func newTransport(t *testing.T, cfg config.Elasticsearch) *esclient.Transport {
+func newTransport(t *testing.T, cfg esclient.Config) *esclient.Transport {
 	t.Helper()
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 5 * time.Second
@@ -51,14 +50,14 @@ func TestAuthentication(t *testing.T) {
 	tests := []struct {
 		name string
 		srv  *esnode.Server
-		cfg  config.Elasticsearch
+		cfg  esclient.Config
 		ok   bool
 	}{
-		{"basic auth", basic, config.Elasticsearch{Username: "elastic", Password: password}, true},
-		{"wrong password", basic, config.Elasticsearch{Username: "elastic", Password: "wrong-" + password}, false},
-		{"no credentials", basic, config.Elasticsearch{}, false},
-		{"api key", keyed, config.Elasticsearch{APIKey: apiKeyHeader(apiKeyID, apiKey)}, true},
-		{"wrong api key", keyed, config.Elasticsearch{APIKey: apiKeyHeader(apiKeyID, "not-"+apiKey)}, false},
+		{"basic auth", basic, esclient.Config{Username: "elastic", Password: password}, true},
+		{"wrong password", basic, esclient.Config{Username: "elastic", Password: "wrong-" + password}, false},
+		{"no credentials", basic, esclient.Config{}, false},
+		{"api key", keyed, esclient.Config{APIKey: apiKeyHeader(apiKeyID, apiKey)}, true},
+		{"wrong api key", keyed, esclient.Config{APIKey: apiKeyHeader(apiKeyID, "not-"+apiKey)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,13 +86,13 @@ func TestTLS(t *testing.T) {
 	other := esnodetest.Start(t, esnode.Options{SelfSignedTLS: true})
 	tests := []struct {
 		name string
-		cfg  config.Elasticsearch
+		cfg  esclient.Config
 		ok   bool
 	}{
-		{"with the CA", config.Elasticsearch{CACert: srv.CACertPEM}, true},
-		{"without the CA", config.Elasticsearch{}, false},
-		{"with another CA", config.Elasticsearch{CACert: other.CACertPEM}, false},
-		{"verification off", config.Elasticsearch{TLSSkipVerify: true}, true},
+		{"with the CA", esclient.Config{CACert: srv.CACertPEM}, true},
+		{"without the CA", esclient.Config{}, false},
+		{"with another CA", esclient.Config{CACert: other.CACertPEM}, false},
+		{"verification off", esclient.Config{TLSSkipVerify: true}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +113,7 @@ func TestNoTransportRetries(t *testing.T) {
 	// Every bulk request fails with 503: the transport must give up after
 	// one attempt and leave retrying to esbulk.
 	srv := esnodetest.Start(t, esnode.Options{Faults: esnode.Faults{Request503: 1}})
-	tr := newTransport(t, config.Elasticsearch{URLs: []string{srv.URL}})
+	tr := newTransport(t, esclient.Config{URLs: []string{srv.URL}})
 	res, err := esapi.BulkRequest{Body: strings.NewReader(`{"index":{"_index":"x"}}` + "\n{}\n")}.Do(t.Context(), tr)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +152,7 @@ func TestCompression(t *testing.T) {
 			rc := &recorder{node: node}
 			srv := httptest.NewServer(rc)
 			t.Cleanup(srv.Close)
-			tr := newTransport(t, config.Elasticsearch{URLs: []string{srv.URL}, Compress: compress})
+			tr := newTransport(t, esclient.Config{URLs: []string{srv.URL}, Compress: compress})
 			body := `{"index":{"_index":"z","_id":"1"}}` + "\n" + `{"f":"` + strings.Repeat("x", 4096) + `"}` + "\n"
 			res, err := esapi.BulkRequest{Body: strings.NewReader(body), Refresh: "true"}.Do(t.Context(), tr)
 			if err != nil {
@@ -193,7 +192,7 @@ func TestProductCheck(t *testing.T) {
 		_, _ = io.WriteString(w, `{"took":1,"errors":false,"items":[]}`)
 	}))
 	t.Cleanup(impostor.Close)
-	tr := newTransport(t, config.Elasticsearch{URLs: []string{impostor.URL}})
+	tr := newTransport(t, esclient.Config{URLs: []string{impostor.URL}})
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "/_bulk", strings.NewReader("{}\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -220,8 +219,8 @@ func TestProductCheckOpenSearch(t *testing.T) {
 		_, _ = io.WriteString(w, `{"took":1,"errors":false,"items":[]}`)
 	}))
 	t.Cleanup(srv.Close)
-	for _, dist := range []string{config.DistributionElasticsearch, config.DistributionOpenSearch} {
-		tr := newTransport(t, config.Elasticsearch{URLs: []string{srv.URL}, Distribution: dist})
+	for _, dist := range []string{esclient.DistributionElasticsearch, esclient.DistributionOpenSearch} {
+		tr := newTransport(t, esclient.Config{URLs: []string{srv.URL}, Distribution: dist})
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "/_bulk", strings.NewReader("{}\n"))
 		if err != nil {
 			t.Fatal(err)
@@ -231,7 +230,7 @@ func TestProductCheckOpenSearch(t *testing.T) {
 			res.Body.Close()
 		}
 		switch dist {
-		case config.DistributionOpenSearch:
+		case esclient.DistributionOpenSearch:
 			if err != nil {
 				t.Errorf("%s: Perform = %v, want the answer", dist, err)
 			}
@@ -246,14 +245,14 @@ func TestProductCheckOpenSearch(t *testing.T) {
 func TestNewInvalidSettings(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  config.Elasticsearch
+		cfg  esclient.Config
 	}{
-		{"CA without PEM", config.Elasticsearch{URLs: []string{"https://127.0.0.1:9200"}, CACert: []byte("not pem")}},
-		{"not a URL", config.Elasticsearch{URLs: []string{"127.0.0.1:9200"}}},
-		{"ftp URL", config.Elasticsearch{URLs: []string{"ftp://127.0.0.1"}}},
-		{"no address", config.Elasticsearch{}},
-		{"cloud id and URL", config.Elasticsearch{URLs: []string{"http://127.0.0.1:9200"}, CloudID: "x:" + b64("h$u")}},
-		{"bad cloud id", config.Elasticsearch{CloudID: "x:###"}},
+		{"CA without PEM", esclient.Config{URLs: []string{"https://127.0.0.1:9200"}, CACert: []byte("not pem")}},
+		{"not a URL", esclient.Config{URLs: []string{"127.0.0.1:9200"}}},
+		{"ftp URL", esclient.Config{URLs: []string{"ftp://127.0.0.1"}}},
+		{"no address", esclient.Config{}},
+		{"cloud id and URL", esclient.Config{URLs: []string{"http://127.0.0.1:9200"}, CloudID: "x:" + b64("h$u")}},
+		{"bad cloud id", esclient.Config{CloudID: "x:###"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,7 +264,7 @@ func TestNewInvalidSettings(t *testing.T) {
 }
 
 func TestInvalidURLErrorHidesPassword(t *testing.T) {
-	_, err := esclient.New(config.Elasticsearch{URLs: []string{"ftp://user:" + password + "@127.0.0.1"}})
+	_, err := esclient.New(esclient.Config{URLs: []string{"ftp://user:" + password + "@127.0.0.1"}})
 	if err == nil || strings.Contains(err.Error(), password) {
 		t.Fatalf("err = %v, want an error without the password", err)
 	}

@@ -64,7 +64,9 @@ func bulkSuccess(body []byte) []byte {
 func sinkBulk(t *testing.T, refresh string, actions ...esbulk.Action) step {
 	t.Helper()
 	rec := &recorder{}
-	w, err := esbulk.New(esbulk.Config{Client: rec, Refresh: refresh, RetryMax: -1})
+	bc := esbulk.DefaultConfig()
+	bc.Client, bc.Refresh, bc.RetryMax = rec, refresh, 0
+	w, err := esbulk.New(bc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/errtype"
 )
 
@@ -64,7 +63,7 @@ func (s *session) listTables(ctx context.Context, schema string) ([]table, error
 		return nil, fmt.Errorf("looking up schema %q: %w", schema, err)
 	}
 	if !exists {
-		return nil, fmt.Errorf("%s: schema %q: %w", config.EnvPGSchema, schema, ErrNotFound)
+		return nil, fmt.Errorf("%s: schema %q: %w", EnvPGSchema, schema, ErrNotFound)
 	}
 	rows, err := s.conn.Query(ctx, `
 		SELECT c.relname, GREATEST(c.reltuples, 0)::bigint,
@@ -98,7 +97,7 @@ func (s *session) listTables(ctx context.Context, schema string) ([]table, error
 // plan turns the configuration into the sources to read, and the tables left
 // out for want of a primary key. Configured names missing from the catalog
 // are one error that lists them all.
-func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
+func plan(cfg Config, all []table) ([]source, []SkippedTable, error) {
 	byName := make(map[string]table, len(all))
 	for _, t := range all {
 		byName[t.name] = t
@@ -117,7 +116,7 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 	)
 	if len(cfg.Queries) > 0 {
 		for i, q := range cfg.Queries {
-			label := fmt.Sprintf("%s[%d]", config.EnvSyncQueries, i)
+			label := fmt.Sprintf("%s[%d]", EnvSyncQueries, i)
 			var (
 				pk       []string
 				estimate int64
@@ -139,7 +138,7 @@ func plan(cfg config.PGSync, all []table) ([]source, []SkippedTable, error) {
 			}
 			src := source{tables: q.Tables, sql: q.Query, idColumns: ids, label: label, estimate: estimate, rule: true,
 				cursor: q.Cursor}
-			if src.cursor == "" && cfg.Incremental.Cursors.Default != config.CursorXmin {
+			if src.cursor == "" && cfg.Incremental.Cursors.Default != CursorXmin {
 				src.cursor = cfg.Incremental.Cursors.Default
 			}
 			src.key = sourceKey(src, true)

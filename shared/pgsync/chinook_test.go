@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -158,15 +157,15 @@ func TestChinookIncrementalEqualsFull(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
 		conn := pgConnect(t)
 		schema, rows := loadChinook(t, conn)
-		fast := func(c *config.PGSync) { c.FetchSize = config.DefaultFetchSize }
-		inc := newEngineSyncOf(t, e, conn, schema, func(c *config.PGSync) {
+		fast := func(c *Config) { c.FetchSize = DefaultFetchSize }
+		inc := newEngineSyncOf(t, e, conn, schema, func(c *Config) {
 			fast(c)
 			c.Index = e.Index("chinook-inc-" + strings.ReplaceAll(schema, "_", "-"))
-			c.Incremental = config.Incremental{Mode: config.SyncModeIncremental, CursorLag: config.DefaultSyncCursorLag,
-				Cursors: config.Cursors{Default: "updated_at", Tables: map[string]string{
-					"invoiceline": config.CursorXmin, "playlisttrack": config.CursorXmin}}}
+			c.Incremental = Incremental{Mode: SyncModeIncremental, CursorLag: DefaultSyncCursorLag,
+				Cursors: Cursors{Default: "updated_at", Tables: map[string]string{
+					"invoiceline": CursorXmin, "playlisttrack": CursorXmin}}}
 		})
-		full := newEngineSyncOf(t, e, conn, schema, func(c *config.PGSync) {
+		full := newEngineSyncOf(t, e, conn, schema, func(c *Config) {
 			fast(c)
 			c.Index = e.Index("chinook-full-" + strings.ReplaceAll(schema, "_", "-"))
 		})

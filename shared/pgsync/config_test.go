@@ -17,8 +17,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Schema != "public" || c.Tables != nil || c.JobsIndex != "esconnect-sync-jobs" ||
-		c.FetchSize != config.DefaultFetchSize || c.FieldNames != config.FieldNamesColumn ||
-		c.DeadlineMargin != config.DefaultSyncDeadlineMargin || c.Database != "test" || c.Index != "rows" {
+		c.FetchSize != DefaultFetchSize || c.FieldNames != FieldNamesColumn ||
+		c.DeadlineMargin != DefaultSyncDeadlineMargin || c.Database != "test" || c.Index != "rows" {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if got := c.Postgres.String(); got != "host=127.0.0.1 port=5432 user=postgres dbname=test" {
@@ -31,7 +31,7 @@ func TestLoadConfigSettings(t *testing.T) {
 	tests := []struct {
 		name  string
 		env   map[string]string
-		check func(t *testing.T, c config.PGSync)
+		check func(t *testing.T, c Config)
 	}{
 		{
 			name: "url with tls settings",
@@ -40,7 +40,7 @@ func TestLoadConfigSettings(t *testing.T) {
 				"PG_SSLROOTCERT": ca, "ES_INDEX": "i", "PG_TABLES": "a, b",
 				"FIELD_NAMES": "ELASTIC", "FETCH_SIZE": "10", "SYNC_DEADLINE_MARGIN": "3s",
 			},
-			check: func(t *testing.T, c config.PGSync) {
+			check: func(t *testing.T, c Config) {
 				t.Helper()
 				want := "postgres://u:pw@db.example:6543/shop?sslmode=verify-full&sslrootcert=" + url.QueryEscape(ca)
 				if c.Postgres.ConnString() != want {
@@ -61,7 +61,7 @@ func TestLoadConfigSettings(t *testing.T) {
 				"PG_HOST": "127.0.0.1", "PG_PORT": "5433", "PG_USER": "o'neil", "PG_PASSWORD": `s3 cr'et\`,
 				"PG_DATABASE": "my db", "PG_SSLMODE": "require", "ES_INDEX": "i", "PG_TABLES": "*",
 			},
-			check: func(t *testing.T, c config.PGSync) {
+			check: func(t *testing.T, c Config) {
 				t.Helper()
 				want := `host='127.0.0.1' port=5433 user='o\'neil' dbname='my db' sslmode='require' password='s3 cr\'et\\'`
 				if c.Postgres.ConnString() != want {
@@ -78,7 +78,7 @@ func TestLoadConfigSettings(t *testing.T) {
 				"PG_HOST": "h", "PG_DATABASE": "d", "ES_INDEX": "i",
 				"SYNC_QUERIES": `[{"tables":["a","b"],"query":"SELECT 1 AS x","id_columns":["x"]}]`,
 			},
-			check: func(t *testing.T, c config.PGSync) {
+			check: func(t *testing.T, c Config) {
 				t.Helper()
 				if len(c.Queries) != 1 || c.Queries[0].Query != "SELECT 1 AS x" ||
 					strings.Join(c.Queries[0].Tables, ",") != "a,b" || c.Queries[0].IDColumns[0] != "x" {

@@ -3,7 +3,6 @@ package pgsync
 import (
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -15,7 +14,7 @@ func TestSyncDeletesAcrossScrollPages(t *testing.T) {
 	setup := `CREATE TABLE nums (id int PRIMARY KEY, v int);
 INSERT INTO nums SELECT i, i * 2 FROM generate_series(1, 2500) AS i;`
 	targettest.Engines(t, func(t *testing.T, eng *targettest.Engine) {
-		e := newEngineSync(t, eng, setup, func(c *config.PGSync) { c.FetchSize = 500 })
+		e := newEngineSync(t, eng, setup, func(c *Config) { c.FetchSize = 500 })
 		if job, err := e.h.Sync(t.Context(), TriggerOnDemand, nil); err != nil || job.IndexedDocumentCount != rows {
 			t.Fatalf("first sync: %v %+v", err, job)
 		}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/jsonstr"
 )
 
@@ -48,12 +47,12 @@ type docLayout struct {
 
 // newDocLayout plans the documents of src given its result columns (names,
 // encoders and key formats in result order) and the sync's timestamp.
-func newDocLayout(cfg config.PGSync, src source, names []string, encs []encoder, keys []keyFormat, timestamp string) (*docLayout, error) {
+func newDocLayout(cfg Config, src source, names []string, encs []encoder, keys []keyFormat, timestamp string) (*docLayout, error) {
 	l := &docLayout{cols: make([]column, len(names))}
 	tables := slices.Clone(src.tables)
 	slices.Sort(tables)
 	prefix := ""
-	if cfg.FieldNames == config.FieldNamesElastic {
+	if cfg.FieldNames == FieldNamesElastic {
 		prefix = cfg.Schema + "_" + strings.Join(tables, "_") + "_"
 	}
 	seen := map[string]bool{}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -20,10 +19,10 @@ INSERT INTO "Big-Orders" VALUES (1, 10, 'first');`
 		mode string
 		want func(schema string) map[string]any
 	}{
-		{config.FieldNamesColumn, func(string) map[string]any {
+		{FieldNamesColumn, func(string) map[string]any {
 			return map[string]any{"Total": 10.0, "note": "first"}
 		}},
-		{config.FieldNamesElastic, func(schema string) map[string]any {
+		{FieldNamesElastic, func(schema string) map[string]any {
 			p := schema + "_big-orders_"
 			return map[string]any{p + "id": 1.0, p + "total": 10.0, p + "note": "first"}
 		}},
@@ -31,7 +30,7 @@ INSERT INTO "Big-Orders" VALUES (1, 10, 'first');`
 	targettest.Engines(t, func(t *testing.T, eng *targettest.Engine) {
 		for _, tt := range tests {
 			t.Run(tt.mode, func(t *testing.T) {
-				e := newEngineSync(t, eng, setup, func(c *config.PGSync) { c.FieldNames = tt.mode })
+				e := newEngineSync(t, eng, setup, func(c *Config) { c.FieldNames = tt.mode })
 				job, err := e.h.Sync(t.Context(), TriggerOnDemand, nil)
 				if err != nil || job.IndexedDocumentCount != 1 {
 					t.Fatalf("sync: %v %+v", err, job)

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -20,14 +22,14 @@ type engineSync struct {
 	e      *targettest.Engine
 	conn   *pgx.Conn
 	schema string
-	cfg    config.PGSync
+	cfg    Config
 	h      *Handler
 }
 
 // newEngineSync creates a schema with the setup statements and a handler
 // writing into e. Index names go through e.Index so that they are private
 // to the test on a shared server.
-func newEngineSync(t *testing.T, e *targettest.Engine, setup string, edit func(*config.PGSync)) *engineSync {
+func newEngineSync(t *testing.T, e *targettest.Engine, setup string, edit func(*Config)) *engineSync {
 	t.Helper()
 	conn := pgConnect(t)
 	schema := testSchema(t, conn, setup)
@@ -36,7 +38,7 @@ func newEngineSync(t *testing.T, e *targettest.Engine, setup string, edit func(*
 
 // newEngineSyncOf is newEngineSync over an existing schema, for a second
 // handler (another index, another mode) on the same tables.
-func newEngineSyncOf(t *testing.T, e *targettest.Engine, conn *pgx.Conn, schema string, edit func(*config.PGSync)) *engineSync {
+func newEngineSyncOf(t *testing.T, e *targettest.Engine, conn *pgx.Conn, schema string, edit func(*Config)) *engineSync {
 	t.Helper()
 	vars := map[string]string{"RETRY_MAX": "2", "RETRY_BACKOFF_INITIAL": "10ms"}
 	for k, v := range e.Env() {
@@ -47,9 +49,9 @@ func newEngineSyncOf(t *testing.T, e *targettest.Engine, conn *pgx.Conn, schema 
 	base := strings.ReplaceAll(schema, "_", "-")
 	cfg.Index = e.Index(base)
 	cfg.JobsIndex = e.Index("jobs-" + base)
-	cfg.DeadlineMargin = config.DefaultSyncDeadlineMargin
-	cfg.Elasticsearch = config.LoadElasticsearch(env)
-	cfg.Bulk = config.LoadBulk(env)
+	cfg.DeadlineMargin = DefaultSyncDeadlineMargin
+	cfg.Elasticsearch = esclient.LoadConfig(env)
+	cfg.Bulk = esbulk.LoadConfig(env)
 	if err := env.Err(); err != nil {
 		t.Fatal(err)
 	}

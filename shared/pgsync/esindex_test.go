@@ -5,7 +5,6 @@ import (
 	"io"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/indexname"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -44,7 +43,7 @@ func TestSyncIntoDynamicIndexSharedBySchemas(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, eng *targettest.Engine) {
 		a := newEngineSync(t, eng, shopSetup+mixedCaseSetup, nil)
 		a.e.CreateIndex(t, a.cfg.Index, `{}`)
-		b := newEngineSync(t, eng, shopSetup+mixedCaseSetup, func(c *config.PGSync) { c.Index = a.cfg.Index })
+		b := newEngineSync(t, eng, shopSetup+mixedCaseSetup, func(c *Config) { c.Index = a.cfg.Index })
 
 		if job, err := a.h.Sync(t.Context(), TriggerOnDemand, nil); err != nil || job.IndexedDocumentCount != 8 {
 			t.Fatalf("first sync of schema a: %v %+v", err, job)

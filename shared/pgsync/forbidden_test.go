@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
@@ -27,7 +26,7 @@ func TestSyncMissingWritePrivilegeOnEsnode(t *testing.T) {
 			{Names: []string{"pgsync-test-*"}, Privileges: []string{"create_index", "view_index_metadata", "read"}},
 			{Names: []string{"jobs-*"}, Privileges: []string{"all"}},
 		}}}},
-	}})), shopSetup, func(c *config.PGSync) {
+	}})), shopSetup, func(c *Config) {
 		c.Elasticsearch.APIKey = base64.StdEncoding.EncodeToString([]byte(keyID + ":" + key))
 		index = c.Index
 	})

@@ -17,7 +17,6 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
@@ -34,7 +33,7 @@ var ErrNearDeadline = errtype.New(errtype.Deadline, "stopped before the invocati
 // Handler runs syncs. It is safe for concurrent use; concurrent syncs of the
 // same database into the same index skip each other through the lock.
 type Handler struct {
-	cfg      config.PGSync
+	cfg      Config
 	cc       *pgx.ConnConfig
 	es       esapi.Transport
 	bulk     *esbulk.Writer
@@ -49,7 +48,7 @@ type Handler struct {
 // mode, or in full mode when cursors are configured, so that a full sync on
 // its own schedule hands its cursors to the incremental runs.
 func (h *Handler) cursorsOn() bool {
-	if h.cfg.Incremental.Mode == config.SyncModeIncremental || h.cfg.Incremental.Cursors.Set() {
+	if h.cfg.Incremental.Mode == SyncModeIncremental || h.cfg.Incremental.Cursors.Set() {
 		return true
 	}
 	for _, q := range h.cfg.Queries {
@@ -64,7 +63,7 @@ func (h *Handler) cursorsOn() bool {
 // each sync opens its own PostgreSQL session, so a long-idle function never
 // reuses a connection a proxy has silently dropped. The returned close
 // function releases the Elasticsearch client's idle connections.
-func Open(ctx context.Context, cfg config.PGSync, log *slog.Logger) (*Handler, func() error, error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() error, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -76,7 +75,9 @@ func Open(ctx context.Context, cfg config.PGSync, log *slog.Logger) (*Handler, f
 	if err != nil {
 		return nil, nil, fmt.Errorf("elasticsearch client: %w", err)
 	}
-	bulk, err := esbulk.NewFromSettings(es, cfg.Bulk, log)
+	bc := cfg.Bulk
+	bc.Client, bc.Logger = es, log
+	bulk, err := esbulk.New(bc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("bulk writer: %w", err)
 	}

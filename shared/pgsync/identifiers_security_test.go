@@ -6,7 +6,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -27,7 +26,7 @@ func TestSyncQuotesIdentifiers(t *testing.T) {
 			`INSERT INTO `+e.schema+`."we""ird; DROP TABLE items;--" VALUES (7, 'x')`)
 
 		var logs bytes.Buffer
-		job, err := e.sync(t, map[string]string{config.EnvPGTables: "items," + hostileTable}, &logs)
+		job, err := e.sync(t, map[string]string{EnvPGTables: "items," + hostileTable}, &logs)
 		if err != nil || job.Status != StatusCompleted || job.IndexedDocumentCount != 3 {
 			t.Fatalf("Sync = %+v, %v; want 3 documents", job, err)
 		}
@@ -42,14 +41,14 @@ func TestSyncQuotesIdentifiers(t *testing.T) {
 		// The hostile name also travels in the deletion query: the document
 		// of its vanished row is found and deleted, the others stay.
 		pgExec(t, conn, `DELETE FROM `+e.schema+`."we""ird; DROP TABLE items;--"`)
-		job, err = e.sync(t, map[string]string{config.EnvPGTables: "items," + hostileTable}, &logs)
+		job, err = e.sync(t, map[string]string{EnvPGTables: "items," + hostileTable}, &logs)
 		if err != nil || job.DeletedDocumentCount != 1 || job.TotalDocumentCount != 2 {
 			t.Fatalf("Sync after the delete = %+v, %v; want 1 deleted, 2 left", job, err)
 		}
 
 		for name, env := range map[string]map[string]string{
-			"missing table":  {config.EnvPGTables: `items,nope"; SELECT 1;--`},
-			"missing schema": {config.EnvPGSchema: `nope"; DROP SCHEMA public;--`, config.EnvPGTables: "items"},
+			"missing table":  {EnvPGTables: `items,nope"; SELECT 1;--`},
+			"missing schema": {EnvPGSchema: `nope"; DROP SCHEMA public;--`, EnvPGTables: "items"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				var logs bytes.Buffer

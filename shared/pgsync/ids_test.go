@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/esconnect/esconnect/shared/config"
 )
 
 // idCases are primary key values and the id text Elastic's connector gives
@@ -132,7 +130,7 @@ INSERT INTO opt VALUES (1, NULL), (2, 'x');`)
 	}
 
 	cfg := testConfig(schema)
-	cfg.Queries = []config.SyncQuery{{Tables: []string{"opt"}, Query: "SELECT id, tag FROM opt", IDColumns: []string{"tag", "id"}}}
+	cfg.Queries = []SyncQuery{{Tables: []string{"opt"}, Query: "SELECT id, tag FROM opt", IDColumns: []string{"tag", "id"}}}
 	docs, _ = collect(t, cfg)
 	for _, id := range []string{"test_" + schema + "_opt_1", "test_" + schema + "_opt_x_2"} {
 		if _, ok := docs[id]; !ok {

@@ -9,8 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/esconnect/esconnect/shared/config"
 )
 
 // ErrCursor reports cursor columns that are missing or of a type that
@@ -36,7 +34,7 @@ var cursorTypes = map[uint32]bool{pgtype.TimestamptzOID: true, pgtype.TimestampO
 func (s *session) checkCursorColumns(ctx context.Context, schema string, sources []source) error {
 	var problems []string
 	for _, src := range sources {
-		if src.rule || src.cursor == "" || src.cursor == config.CursorXmin {
+		if src.rule || src.cursor == "" || src.cursor == CursorXmin {
 			continue
 		}
 		var (
@@ -62,7 +60,7 @@ func (s *session) checkCursorColumns(ctx context.Context, schema string, sources
 	if len(problems) > 0 {
 		return fmt.Errorf("%s: %w: %s; a cursor column must be timestamptz, timestamp or date, set when the row changes "+
 			"(give such tables table:column or table:%s, or leave them out)",
-			config.EnvSyncCursor, ErrCursor, strings.Join(problems, "; "), config.CursorXmin)
+			EnvSyncCursor, ErrCursor, strings.Join(problems, "; "), CursorXmin)
 	}
 	return nil
 }
@@ -70,7 +68,7 @@ func (s *session) checkCursorColumns(ctx context.Context, schema string, sources
 // cursorTo is where the next run starts for src, measured at this run's
 // snapshot.
 func (r *syncRun) cursorTo(src source) string {
-	if src.cursor == config.CursorXmin {
+	if src.cursor == CursorXmin {
 		return r.sess.snapshot.text
 	}
 	return boundText(r.sess.bound.at.Add(-r.h.cfg.Incremental.CursorLag))
@@ -88,14 +86,14 @@ func (r *syncRun) fullReason(st *cursorState, sources []source) string {
 		if st.LastFullSyncAt != nil {
 			last = st.LastFullSyncAt.Format(time.RFC3339)
 		}
-		return fmt.Sprintf("%s=%s: the last full sync was %s", config.EnvSyncFullEvery, in.FullEvery, last)
+		return fmt.Sprintf("%s=%s: the last full sync was %s", EnvSyncFullEvery, in.FullEvery, last)
 	}
 	for _, src := range sources {
 		c, ok := st.Sources[src.key]
 		switch {
 		case !ok || c.Column != src.cursor:
 			return fmt.Sprintf("no stored cursor on %s for %s", src.cursor, src.label)
-		case src.cursor == config.CursorXmin:
+		case src.cursor == CursorXmin:
 			prev, err := parseSnapshot(c.Value)
 			cur := r.sess.snapshot
 			switch {
@@ -125,7 +123,7 @@ func (r *syncRun) fullReason(st *cursorState, sources []source) string {
 // readFrom turns src into its incremental form: the query reads only the
 // rows changed since the stored cursor.
 func readFrom(src source, schema string, c storedCursor, cur pgSnapshot) (source, error) {
-	if src.cursor == config.CursorXmin {
+	if src.cursor == CursorXmin {
 		prev, err := parseSnapshot(c.Value)
 		if err != nil {
 			return src, err

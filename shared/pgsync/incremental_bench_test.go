@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -30,12 +32,12 @@ INSERT INTO big SELECT i, 'customer ' || i, i * 0.37, timestamptz '2001-01-01' +
   FROM generate_series(1, 1000000) AS i;
 CREATE INDEX ON big (updated_at);
 ANALYZE big;`)
-	for _, cursor := range []string{"updated_at", config.CursorXmin} {
+	for _, cursor := range []string{"updated_at", CursorXmin} {
 		b.Run("cursor="+cursor, func(b *testing.B) {
-			edit := func(c *config.PGSync) {
-				c.FetchSize = config.DefaultFetchSize
-				c.Incremental = config.Incremental{Mode: config.SyncModeIncremental,
-					Cursors: config.Cursors{Default: cursor}, CursorLag: config.DefaultSyncCursorLag}
+			edit := func(c *Config) {
+				c.FetchSize = DefaultFetchSize
+				c.Incremental = Incremental{Mode: SyncModeIncremental,
+					Cursors: Cursors{Default: cursor}, CursorLag: DefaultSyncCursorLag}
 			}
 			full := benchHandler(b, esnode.Options{Blackhole: true}, schema, edit)
 			job, err := full.Sync(b.Context(), TriggerOnDemand, nil)
@@ -71,16 +73,16 @@ ANALYZE big;`)
 	}
 }
 
-func benchHandler(b *testing.B, opts esnode.Options, schema string, edit func(*config.PGSync)) *Handler {
+func benchHandler(b *testing.B, opts esnode.Options, schema string, edit func(*Config)) *Handler {
 	b.Helper()
 	srv := esnodetest.Start(b, opts)
 	env := config.FromMap(map[string]string{"ES_URL": srv.URL})
 	cfg := testConfig(schema)
 	cfg.Index = "bench-" + strings.ReplaceAll(schema, "_", "-")
 	cfg.JobsIndex = "bench-jobs"
-	cfg.DeadlineMargin = config.DefaultSyncDeadlineMargin
-	cfg.Elasticsearch = config.LoadElasticsearch(env)
-	cfg.Bulk = config.LoadBulk(env)
+	cfg.DeadlineMargin = DefaultSyncDeadlineMargin
+	cfg.Elasticsearch = esclient.LoadConfig(env)
+	cfg.Bulk = esbulk.LoadConfig(env)
 	edit(&cfg)
 	h, closeFn, err := Open(b.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -22,11 +21,11 @@ INSERT INTO log SELECT i, 'msg ' || i FROM generate_series(1, 20) i;`
 
 // incremental sets an incremental configuration: updated_at for every
 // table, xmin for log.
-func incremental(edit func(*config.Incremental)) func(*config.PGSync) {
-	return func(c *config.PGSync) {
-		c.Incremental = config.Incremental{Mode: config.SyncModeIncremental,
-			Cursors:   config.Cursors{Default: "updated_at", Tables: map[string]string{"log": config.CursorXmin}},
-			CursorLag: config.DefaultSyncCursorLag}
+func incremental(edit func(*Incremental)) func(*Config) {
+	return func(c *Config) {
+		c.Incremental = Incremental{Mode: SyncModeIncremental,
+			Cursors:   Cursors{Default: "updated_at", Tables: map[string]string{"log": CursorXmin}},
+			CursorLag: DefaultSyncCursorLag}
 		if edit != nil {
 			edit(&c.Incremental)
 		}
@@ -103,9 +102,9 @@ func TestIncrementalReadsOnlyChangedRows(t *testing.T) {
 		}
 
 		// SYNC_FULL_EVERY elapsed: the next run is a full one and deletes.
-		full := newEngineSyncOf(t, e, s.conn, s.schema, incremental(func(in *config.Incremental) { in.FullEvery = time.Nanosecond }))
+		full := newEngineSyncOf(t, e, s.conn, s.schema, incremental(func(in *Incremental) { in.FullEvery = time.Nanosecond }))
 		job := full.sync(t)
-		if job.JobType != JobFull || !strings.Contains(job.Metadata.FullSyncReason, config.EnvSyncFullEvery) ||
+		if job.JobType != JobFull || !strings.Contains(job.Metadata.FullSyncReason, EnvSyncFullEvery) ||
 			job.DeletedDocumentCount != 1 || job.TotalDocumentCount != 72 {
 			t.Fatalf("full run: %+v", job)
 		}
@@ -119,7 +118,7 @@ func TestIncrementalReadsOnlyChangedRows(t *testing.T) {
 // the largest value read would skip the first for ever.
 func TestIncrementalTransactionOpenAtSnapshot(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
-		s := newEngineSync(t, e, itemsSetup, incremental(func(in *config.Incremental) { in.CursorLag = 0 }))
+		s := newEngineSync(t, e, itemsSetup, incremental(func(in *Incremental) { in.CursorLag = 0 }))
 		s.sync(t)
 
 		open := pgConnect(t)
@@ -163,7 +162,7 @@ func TestIncrementalTransactionOpenAtSnapshot(t *testing.T) {
 // them.
 func TestIncrementalRowsUpdatedDuringRun(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
-		s := newEngineSync(t, e, itemsSetup, incremental(func(in *config.Incremental) { in.CursorLag = 0 }))
+		s := newEngineSync(t, e, itemsSetup, incremental(func(in *Incremental) { in.CursorLag = 0 }))
 		other := pgConnect(t)
 		pgExec(t, other, "SET search_path TO "+s.schema)
 		s.h.afterSnapshot = func() {
@@ -189,10 +188,10 @@ func TestIncrementalRowsUpdatedDuringRun(t *testing.T) {
 // column.
 func TestIncrementalRuleCursor(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, e *targettest.Engine) {
-		s := newEngineSync(t, e, itemsSetup, func(c *config.PGSync) {
-			c.Queries = []config.SyncQuery{{Tables: []string{"items"}, Query: "SELECT id, upper(name) AS name, updated_at FROM items;",
+		s := newEngineSync(t, e, itemsSetup, func(c *Config) {
+			c.Queries = []SyncQuery{{Tables: []string{"items"}, Query: "SELECT id, upper(name) AS name, updated_at FROM items;",
 				Cursor: "updated_at"}}
-			c.Incremental = config.Incremental{Mode: config.SyncModeIncremental}
+			c.Incremental = Incremental{Mode: SyncModeIncremental}
 		})
 		s.sync(t)
 		pgExec(t, s.conn, "UPDATE items SET name = 'x', updated_at = now() WHERE id IN (4, 5)")

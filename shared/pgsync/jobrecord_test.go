@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/targettest"
@@ -15,7 +14,7 @@ import (
 // that no record went anywhere takes a node of the test's own, whose every
 // index the test may list.
 func TestSyncWithoutJobsIndexWritesNoRecordOnEsnode(t *testing.T) {
-	env := newEngineSync(t, targettest.Esnode(t, esnodetest.Start(t, esnode.Options{})), shopSetup, func(c *config.PGSync) { c.JobsIndex = "" })
+	env := newEngineSync(t, targettest.Esnode(t, esnodetest.Start(t, esnode.Options{})), shopSetup, func(c *Config) { c.JobsIndex = "" })
 	job, err := env.h.Sync(t.Context(), TriggerOnDemand, nil)
 	if err != nil {
 		t.Fatal(err)

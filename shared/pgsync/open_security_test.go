@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 )
@@ -35,9 +37,9 @@ func newSecureEnv(t *testing.T, esEnv map[string]string, name func(string) strin
 	schema := testSchema(t, conn, `CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items VALUES (1, 'a'), (2, 'b');`)
 	index := strings.ReplaceAll(schema, "_", "-")
 	env := map[string]string{
-		config.EnvPGURL: pgTestURL(), config.EnvPGSchema: schema, "ES_INDEX": name(index),
-		config.EnvSyncJobsIndex: name("jobs-" + index),
-		config.EnvRetryMax:      "1", config.EnvRetryBackoffInitial: "1ms", config.EnvRetryBackoffMax: "5ms",
+		EnvPGURL: pgTestURL(), EnvPGSchema: schema, "ES_INDEX": name(index),
+		EnvSyncJobsIndex:   name("jobs-" + index),
+		esbulk.EnvRetryMax: "1", esbulk.EnvRetryBackoffInitial: "1ms", esbulk.EnvRetryBackoffMax: "5ms",
 	}
 	for k, v := range esEnv {
 		env[k] = v
@@ -51,7 +53,7 @@ func newSecureEnvOnEsnode(t *testing.T, opts esnode.Options) (*secureEnv, *esnod
 	t.Helper()
 	opts.RefreshInterval = -1
 	srv := esnodetest.Start(t, opts)
-	return newSecureEnv(t, map[string]string{config.EnvESURL: srv.URL}, func(name string) string { return name }), srv
+	return newSecureEnv(t, map[string]string{esclient.EnvURL: srv.URL}, func(name string) string { return name }), srv
 }
 
 // sync loads the settings with extra on top, opens a handler that logs at
@@ -125,9 +127,9 @@ func TestOpenVerifiesTLSOnEsnode(t *testing.T) {
 		wantErr  bool
 		wantWarn bool
 	}{
-		{"ca file", map[string]string{config.EnvESCACert: caFile}, false, false},
+		{"ca file", map[string]string{esclient.EnvCACert: caFile}, false, false},
 		{"system roots only", map[string]string{}, true, false},
-		{"skip verify", map[string]string{config.EnvESTLSSkipVerify: "true"}, false, true},
+		{"skip verify", map[string]string{esclient.EnvTLSSkipVerify: "true"}, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -145,7 +147,7 @@ func TestOpenVerifiesTLSOnEsnode(t *testing.T) {
 			} else if err != nil || job.Status != StatusCompleted || job.IndexedDocumentCount != 2 {
 				t.Fatalf("Sync = %+v, %v; want 2 documents", job, err)
 			}
-			warned := strings.Contains(global.String(), `"level":"WARN"`) && strings.Contains(global.String(), config.EnvESTLSSkipVerify)
+			warned := strings.Contains(global.String(), `"level":"WARN"`) && strings.Contains(global.String(), esclient.EnvTLSSkipVerify)
 			if warned != tc.wantWarn {
 				t.Fatalf("warning logged %t, want %t: %s", warned, tc.wantWarn, global.String())
 			}
@@ -177,19 +179,19 @@ func TestSyncAuthAndNoLeaksOnEsnode(t *testing.T) {
 		env     map[string]string
 		wantErr bool
 	}{
-		{"basic auth", map[string]string{config.EnvESUsername: "elastic", config.EnvESPassword: esPassword}, false},
-		{"api key", map[string]string{config.EnvESAPIKey: apiKey(key)}, false},
-		{"wrong password", map[string]string{config.EnvESUsername: "elastic", config.EnvESPassword: esPassword + "-wrong"}, true},
-		{"wrong api key", map[string]string{config.EnvESAPIKey: apiKey(key + "-wrong")}, true},
+		{"basic auth", map[string]string{esclient.EnvUsername: "elastic", esclient.EnvPassword: esPassword}, false},
+		{"api key", map[string]string{esclient.EnvAPIKey: apiKey(key)}, false},
+		{"wrong password", map[string]string{esclient.EnvUsername: "elastic", esclient.EnvPassword: esPassword + "-wrong"}, true},
+		{"wrong api key", map[string]string{esclient.EnvAPIKey: apiKey(key + "-wrong")}, true},
 		{"no credentials", map[string]string{}, true},
-		{"postgres unreachable", map[string]string{config.EnvESAPIKey: apiKey(key), config.EnvPGURL: unreachable.String()}, true},
+		{"postgres unreachable", map[string]string{esclient.EnvAPIKey: apiKey(key), EnvPGURL: unreachable.String()}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			global := captureDefaultLog(t)
 			var logs bytes.Buffer
-			if _, ok := tc.env[config.EnvPGURL]; !ok {
-				tc.env[config.EnvPGURL] = pgURL.String()
+			if _, ok := tc.env[EnvPGURL]; !ok {
+				tc.env[EnvPGURL] = pgURL.String()
 			}
 			job, err := e.sync(t, tc.env, &logs)
 			if (err != nil) != tc.wantErr {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/errtype"
 )
 
@@ -33,7 +32,7 @@ var sessionParams = map[string]string{
 
 // connConfig parses the configured connection string (sslmode and
 // sslrootcert included) and pins the session parameters.
-func connConfig(cfg config.PGSync) (*pgx.ConnConfig, error) {
+func connConfig(cfg Config) (*pgx.ConnConfig, error) {
 	cc, err := pgx.ParseConfig(cfg.Postgres.ConnString())
 	if err != nil {
 		// The driver's message redacts passwords; the connection string

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"sync/atomic"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 )
 
@@ -55,7 +54,7 @@ func (b *batch) actions(index string, dst []esbulk.Action) []esbulk.Action {
 // ones come back through free, which bounds memory to the batches in flight.
 type reader struct {
 	sess      *session
-	cfg       config.PGSync
+	cfg       Config
 	timestamp string
 	log       *slog.Logger
 	seen      *seenSet

@@ -38,7 +38,7 @@ INSERT INTO everything (id) VALUES (3);
 
 // collect runs the reader over the configured sources and returns the
 // documents by id, as the bulk writer would receive them.
-func collect(t *testing.T, cfg config.PGSync) (map[string]string, []SkippedTable) {
+func collect(t *testing.T, cfg Config) (map[string]string, []SkippedTable) {
 	t.Helper()
 	ctx := t.Context()
 	cc, err := connConfig(cfg)
@@ -95,16 +95,16 @@ func collect(t *testing.T, cfg config.PGSync) (map[string]string, []SkippedTable
 // named after the schema: test binaries of other checkouts share the
 // PostgreSQL database, and a fixed name would make their runs of the same
 // test skip each other.
-func testConfig(schema string) config.PGSync {
+func testConfig(schema string) Config {
 	index := strings.ReplaceAll(schema, "_", "-")
-	return config.PGSync{
+	return Config{
 		Postgres: mustConn(pgTestURL()), Database: "test", Schema: schema,
-		Index: index, JobsIndex: "jobs-" + index, FetchSize: 2, FieldNames: config.FieldNamesColumn,
+		Index: index, JobsIndex: "jobs-" + index, FetchSize: 2, FieldNames: FieldNamesColumn,
 	}
 }
 
 // mustConn builds the connection setting the way LoadConfig does.
-func mustConn(url string) config.PGConn {
+func mustConn(url string) PGConn {
 	c, err := LoadConfig(config.FromMap(map[string]string{"PG_URL": url, "ES_INDEX": "x"}))
 	if err != nil {
 		panic(err)

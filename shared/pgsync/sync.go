@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
 )
 
@@ -231,7 +230,7 @@ func (r *syncRun) planCursors(ctx context.Context, sources []source) (bool, *cur
 	if !r.h.cursorsOn() {
 		return false, nil, nil
 	}
-	incremental := cfg.Incremental.Mode == config.SyncModeIncremental
+	incremental := cfg.Incremental.Mode == SyncModeIncremental
 	var missing []string
 	for _, src := range sources {
 		if src.cursor == "" {
@@ -240,7 +239,7 @@ func (r *syncRun) planCursors(ctx context.Context, sources []source) (bool, *cur
 	}
 	if incremental && len(missing) > 0 {
 		return false, nil, fmt.Errorf("%s=%s: %w: no cursor for %s (give them table:column or table:%s in %s, or leave them out)",
-			config.EnvSyncMode, config.SyncModeIncremental, ErrCursor, strings.Join(missing, ", "), config.CursorXmin, config.EnvSyncCursor)
+			EnvSyncMode, SyncModeIncremental, ErrCursor, strings.Join(missing, ", "), CursorXmin, EnvSyncCursor)
 	}
 	if err := r.sess.checkCursorColumns(ctx, cfg.Schema, sources); err != nil {
 		return false, nil, err
@@ -267,9 +266,9 @@ func (r *syncRun) planCursors(ctx context.Context, sources []source) (bool, *cur
 			jc.From = &from
 		}
 		r.job.Metadata.Cursors[src.label] = jc
-		if src.cursor != config.CursorXmin && !r.sess.bound.sees && r.job.Metadata.CursorWarning == "" {
+		if src.cursor != CursorXmin && !r.sess.bound.sees && r.job.Metadata.CursorWarning == "" {
 			r.job.Metadata.CursorWarning = "the database role cannot see other roles' transactions (grant it pg_read_all_stats): " +
-				"a row written by a transaction open longer than " + config.EnvSyncCursorLag + " when a run starts can be missed until the next full sync"
+				"a row written by a transaction open longer than " + EnvSyncCursorLag + " when a run starts can be missed until the next full sync"
 		}
 	}
 	return incremental, prev, nil

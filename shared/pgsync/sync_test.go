@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -174,9 +173,9 @@ INSERT INTO nums SELECT generate_series(1, 1000);
 CREATE TABLE control (v int);
 INSERT INTO control VALUES (0);`
 	targettest.Engines(t, func(t *testing.T, eng *targettest.Engine) {
-		e := newEngineSync(t, eng, setup, func(c *config.PGSync) {
+		e := newEngineSync(t, eng, setup, func(c *Config) {
 			c.FetchSize = 100
-			c.Queries = []config.SyncQuery{
+			c.Queries = []SyncQuery{
 				{Tables: []string{"customers"}, Query: "SELECT * FROM customers"},
 				{Tables: []string{"nums"}, Query: "SELECT n.id, 10 / (n.id - c.v) AS x FROM nums n, control c ORDER BY n.id",
 					IDColumns: []string{"id"}},
@@ -209,9 +208,9 @@ INSERT INTO control VALUES (0);`
 
 func TestSyncAdvancedRuleElasticNames(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, eng *targettest.Engine) {
-		e := newEngineSync(t, eng, shopSetup, func(c *config.PGSync) {
-			c.FieldNames = config.FieldNamesElastic
-			c.Queries = []config.SyncQuery{{
+		e := newEngineSync(t, eng, shopSetup, func(c *Config) {
+			c.FieldNames = FieldNamesElastic
+			c.Queries = []SyncQuery{{
 				Tables:    []string{"order_lines", "customers"},
 				Query:     "SELECT c.id AS cid, c.name, l.line, l.sku FROM customers c JOIN order_lines l ON l.order_id = c.id",
 				IDColumns: []string{"cid", "line"},
@@ -269,7 +268,7 @@ func TestSyncStopsBeforeDeadline(t *testing.T) {
 
 func TestSyncMissingTablesListed(t *testing.T) {
 	targettest.Engines(t, func(t *testing.T, eng *targettest.Engine) {
-		e := newEngineSync(t, eng, shopSetup, func(c *config.PGSync) {
+		e := newEngineSync(t, eng, shopSetup, func(c *Config) {
 			c.Tables = []string{"customers", "nope", "gone"}
 		})
 		job, err := e.h.Sync(t.Context(), TriggerOnDemand, nil)

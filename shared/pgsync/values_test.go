@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -97,7 +96,7 @@ INSERT INTO named VALUES (7, 'lost', 'lost too', 8, 'kept');`)
 	}
 
 	cfg := testConfig(schema)
-	cfg.FieldNames = config.FieldNamesElastic
+	cfg.FieldNames = FieldNamesElastic
 	docs, _ = collect(t, cfg)
 	p := `"` + schema + `_named_`
 	// "ID" lowercases to the same field as id: the first column keeps it.

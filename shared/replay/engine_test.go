@@ -27,7 +27,7 @@ func sinkEnv(e *targettest.Engine, settings map[string]string) map[string]string
 // configured from the same settings as the functions.
 func esTransport(t *testing.T, e *targettest.Engine) esapi.Transport {
 	t.Helper()
-	tr, err := esclient.New(config.LoadElasticsearch(config.FromMap(e.Env())))
+	tr, err := esclient.New(esclient.LoadConfig(config.FromMap(e.Env())))
 	if err != nil {
 		t.Fatal(err)
 	}

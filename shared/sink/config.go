@@ -9,12 +9,14 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
 // Environment variables of the kafka-es-sink function (besides the
-// Elasticsearch and bulk ones of package config).
+// connection's of package esclient and the bulk writer's of package esbulk).
 const (
 	EnvSinkIndex               = "ES_INDEX"
 	EnvIndexAllowDot           = "ES_INDEX_ALLOW_DOT"
@@ -76,8 +78,8 @@ const (
 // Config holds the kafka-es-sink settings. String and LogValue redact the
 // credentials, so it can be logged as is.
 type Config struct {
-	Elasticsearch config.Elasticsearch
-	Bulk          config.Bulk
+	Elasticsearch esclient.Config
+	Bulk          esbulk.Config
 
 	// Document holds the validated document settings (ES_INDEX, DOC_ID,
 	// VALUE_FORMAT, TIMEZONE, NULL_VALUE, ES_ROUTING, ES_PIPELINE,
@@ -111,8 +113,8 @@ type Config struct {
 // LoadConfig reads the kafka-es-sink settings, reporting every problem at once.
 func LoadConfig(e *config.Env) (Config, error) {
 	s := Config{
-		Elasticsearch:     config.LoadElasticsearch(e),
-		Bulk:              config.LoadBulk(e),
+		Elasticsearch:     esclient.LoadConfig(e),
+		Bulk:              esbulk.LoadConfig(e),
 		Document:          loadDocument(e),
 		EventBinaryValues: e.Bool(EnvEventBinaryValues, false),
 		DLQTarget:         e.String(EnvDLQTarget, ""),
@@ -270,14 +272,6 @@ func (s Config) dlqTargetString() string {
 func (s Config) dlqSecurityString() string {
 	d := s.DLQSecurity
 	var b strings.Builder
-	fmt.Fprintf(&b, "tls=%t ca_cert=%t sasl_mechanism=%q username=%q password=%q", d.TLS, d.CACert != "", d.SASLMechanism, d.Username, redacted(d.Password))
+	fmt.Fprintf(&b, "tls=%t ca_cert=%t sasl_mechanism=%q username=%q password=%q", d.TLS, d.CACert != "", d.SASLMechanism, d.Username, config.Redact(d.Password))
 	return b.String()
-}
-
-// redacted hides a secret while still telling whether one is set.
-func redacted(secret string) string {
-	if secret == "" {
-		return ""
-	}
-	return config.Redacted
 }

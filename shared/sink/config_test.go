@@ -10,6 +10,8 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 	"github.com/esconnect/esconnect/shared/targettest"
@@ -23,7 +25,7 @@ func TestLoadSinkDefaults(t *testing.T) {
 	d := s.Document
 	if d.Index != "logs-{topic}" || d.DocID != msgdoc.IDOffset || d.ValueFormat != msgdoc.ValueText || d.Location != nil ||
 		d.Routing != msgdoc.RoutingNone || s.OnFailure != OnFailureFail || s.EventFormat != kafkaevent.FormatAuto ||
-		d.MaxValueBytes != DefaultMaxValueBytes || s.FunctionName != "sink-fn" || s.Bulk.RetryMax != config.DefaultRetryMax {
+		d.MaxValueBytes != DefaultMaxValueBytes || s.FunctionName != "sink-fn" || s.Bulk.RetryMax != esbulk.DefaultRetryMax {
 		t.Errorf("defaults wrong: %+v", s)
 	}
 }
@@ -105,12 +107,12 @@ func TestLoadSinkReportsEveryProblem(t *testing.T) {
 		EnvOnFailure:       "dlq",
 		EnvFetchOverflow:   "true",
 		EnvMaxValueBytes:   "lots",
-		config.EnvRetryMax: "-1",
+		esbulk.EnvRetryMax: "-1",
 	}))
 	if err == nil {
 		t.Fatal("LoadConfig accepted bad settings")
 	}
-	for _, want := range []string{EnvSinkIndex, EnvDocID, EnvValueFormat, EnvTimezone, EnvRouting, EnvEventFormat, EnvDLQTarget, EnvKafkaBrokers, EnvMaxValueBytes, config.EnvRetryMax} {
+	for _, want := range []string{EnvSinkIndex, EnvDocID, EnvValueFormat, EnvTimezone, EnvRouting, EnvEventFormat, EnvDLQTarget, EnvKafkaBrokers, EnvMaxValueBytes, esbulk.EnvRetryMax} {
 		if !strings.Contains(err.Error(), want+":") {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -177,7 +179,7 @@ func TestLoadSinkDLQProblems(t *testing.T) {
 
 func TestSinkRedactsCredentials(t *testing.T) {
 	s, err := LoadConfig(config.FromMap(map[string]string{
-		EnvSinkIndex: "idx", config.EnvESUsername: "elastic", config.EnvESPassword: "es-s3cret",
+		EnvSinkIndex: "idx", esclient.EnvUsername: "elastic", esclient.EnvPassword: "es-s3cret",
 		EnvDLQTarget: "kafka://127.0.0.1:9092/dlq?password=q-s3cret", EnvDLQSASLMechanism: "plain",
 		EnvDLQUsername: "u", EnvDLQPassword: "env-s3cret",
 	}))

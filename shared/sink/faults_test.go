@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -39,7 +39,7 @@ func TestHandleRetriesTransientFaultsOnEsnode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, es := node(t, esnode.Options{Faults: tc.faults})
 			h := openSink(t, srv, map[string]string{
-				EnvSinkIndex: "orders", config.EnvBulkMaxDocs: "50", config.EnvRetryMax: "30",
+				EnvSinkIndex: "orders", esbulk.EnvMaxDocs: "50", esbulk.EnvRetryMax: "30",
 			}, nil)
 			res, err := h.Handle(t.Context(), payload)
 			if err != nil {
@@ -80,7 +80,7 @@ func TestHandleRetryBudgetExhaustedOnEsnode(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, _ := node(t, esnode.Options{Faults: esnode.Faults{Item429: 1}})
 			tc.env[EnvSinkIndex] = "orders"
-			tc.env[config.EnvRetryMax] = "2"
+			tc.env[esbulk.EnvRetryMax] = "2"
 			h := openSink(t, srv, tc.env, nil)
 			res, err := h.Handle(t.Context(), fixture(t, tc.payload))
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
@@ -111,7 +111,7 @@ func TestHandleRetryBudgetExhaustedOnEsnode(t *testing.T) {
 // can close, and cleanup waits for that.
 func TestHandleRespectsDeadlineOnEsnode(t *testing.T) {
 	srv, _ := node(t, esnode.Options{Faults: esnode.Faults{Latency: 3 * time.Second}})
-	h := openSink(t, srv, map[string]string{EnvSinkIndex: "orders", config.EnvDeadlineMargin: "300ms"}, nil)
+	h := openSink(t, srv, map[string]string{EnvSinkIndex: "orders", esbulk.EnvDeadlineMargin: "300ms"}, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 	defer cancel()
 	deadline, _ := ctx.Deadline()

@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/targettest"
@@ -53,7 +54,7 @@ func TestHandleMissingPrivilegeIsNotDeadLetteredOnEsnode(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{config.EnvESAPIKey: apiKey, EnvSinkIndex: "orders", EnvOnFailure: OnFailureDLQ, config.EnvRetryMax: "3"}
+			env := map[string]string{esclient.EnvAPIKey: apiKey, EnvSinkIndex: "orders", EnvOnFailure: OnFailureDLQ, esbulk.EnvRetryMax: "3"}
 			for k, v := range tc.env {
 				env[k] = v
 			}
@@ -93,7 +94,7 @@ func TestHandleWriteBlockIsRetried(t *testing.T) {
 		dl := letters(t, s.Kafka)
 		e.CreateIndex(t, index, "")
 		e.SetWriteBlock(t, index, true)
-		env := map[string]string{EnvSinkIndex: index, EnvDLQTarget: dl.target(), config.EnvRetryMax: "3"}
+		env := map[string]string{EnvSinkIndex: index, EnvDLQTarget: dl.target(), esbulk.EnvRetryMax: "3"}
 		h := openSinkOn(t, e, env, nil)
 		payload := awsEvent(t, records("orders", 0, 5, func(i int) string { return `{"n":1}` }))
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)

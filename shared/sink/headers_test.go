@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -24,8 +25,8 @@ func TestBadHeaderFailsRecordOnlyWhenHeadersAreUsed(t *testing.T) {
 		for _, include := range []bool{true, false} {
 			index := e.Index("headers-" + map[bool]string{true: "on", false: "off"}[include])
 			env := map[string]string{
-				config.EnvRetryBackoffInitial: "1ms", config.EnvRetryBackoffMax: "5ms",
-				EnvSinkIndex: index, EnvOnFailure: OnFailureLog, config.EnvESRefresh: "true",
+				esbulk.EnvRetryBackoffInitial: "1ms", esbulk.EnvRetryBackoffMax: "5ms",
+				EnvSinkIndex: index, EnvOnFailure: OnFailureLog, esbulk.EnvRefresh: "true",
 			}
 			if include {
 				env[EnvIncludeHeaders] = "true"

@@ -20,6 +20,8 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -45,7 +47,7 @@ func node(t *testing.T, opts esnode.Options) (*esnode.Server, *elasticsearch.Cli
 // openSink opens the handler against the esnode srv (see openSinkEnv).
 func openSink(t testing.TB, srv *esnode.Server, env map[string]string, logs *bytes.Buffer) *Handler {
 	t.Helper()
-	return openSinkEnv(t, map[string]string{config.EnvESURL: srv.URL}, env, logs)
+	return openSinkEnv(t, map[string]string{esclient.EnvURL: srv.URL}, env, logs)
 }
 
 // openSinkOn opens the handler against the engine e, with the settings
@@ -60,8 +62,8 @@ func openSinkOn(t testing.TB, e *targettest.Engine, env map[string]string, logs 
 func openSinkEnv(t testing.TB, base, env map[string]string, logs *bytes.Buffer) *Handler {
 	t.Helper()
 	full := map[string]string{
-		config.EnvRetryBackoffInitial: "1ms",
-		config.EnvRetryBackoffMax:     "5ms",
+		esbulk.EnvRetryBackoffInitial: "1ms",
+		esbulk.EnvRetryBackoffMax:     "5ms",
 	}
 	for _, m := range []map[string]string{base, env} {
 		for k, v := range m {

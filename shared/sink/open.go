@@ -32,7 +32,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	w, err := esbulk.NewFromSettings(tr, cfg.Bulk, log)
+	bc := cfg.Bulk
+	bc.Client, bc.Logger = tr, log
+	w, err := esbulk.New(bc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
@@ -58,7 +59,7 @@ func (b *lockedBuffer) String() string {
 func handleTwo(t *testing.T, srv *esnode.Server, env map[string]string, logs *bytes.Buffer) (Result, error) {
 	t.Helper()
 	env[EnvSinkIndex] = "secured"
-	env[config.EnvRetryMax] = "1"
+	env[esbulk.EnvRetryMax] = "1"
 	h := openSink(t, srv, env, logs)
 	payload := awsEvent(t, records("orders", 0, 2, func(i int) string { return `{"n":1}` }))
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -82,10 +83,10 @@ func TestOpenVerifiesTLSOnEsnode(t *testing.T) {
 		wantErr  bool
 		wantWarn bool
 	}{
-		{"ca file", map[string]string{config.EnvESCACert: caFile}, false, false},
-		{"inline ca", map[string]string{config.EnvESCACert: string(srv.CACertPEM)}, false, false},
+		{"ca file", map[string]string{esclient.EnvCACert: caFile}, false, false},
+		{"inline ca", map[string]string{esclient.EnvCACert: string(srv.CACertPEM)}, false, false},
 		{"system roots only", map[string]string{}, true, false},
-		{"skip verify", map[string]string{config.EnvESTLSSkipVerify: "true"}, false, true},
+		{"skip verify", map[string]string{esclient.EnvTLSSkipVerify: "true"}, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,14 +105,14 @@ func TestOpenVerifiesTLSOnEsnode(t *testing.T) {
 				// setting that fixes it, at once: another attempt would be
 				// refused the same way, so nothing is retried.
 				if f := res.Failures[0]; f.Type != "tls_certificate_error" || !strings.Contains(f.Reason, "certificate") ||
-					!strings.Contains(f.Reason, config.EnvESCACert) {
-					t.Fatalf("failure %+v does not report the certificate and %s", f, config.EnvESCACert)
+					!strings.Contains(f.Reason, esclient.EnvCACert) {
+					t.Fatalf("failure %+v does not report the certificate and %s", f, esclient.EnvCACert)
 				}
-				if !errors.Is(err, esclient.ErrCertificate) || !strings.Contains(err.Error(), config.EnvESCACert) || res.Retries != 0 {
-					t.Fatalf("Handle = %+v, %v; want ErrCertificate naming %s, without retries", res, err, config.EnvESCACert)
+				if !errors.Is(err, esclient.ErrCertificate) || !strings.Contains(err.Error(), esclient.EnvCACert) || res.Retries != 0 {
+					t.Fatalf("Handle = %+v, %v; want ErrCertificate naming %s, without retries", res, err, esclient.EnvCACert)
 				}
 			}
-			warned := strings.Contains(global.String(), config.EnvESTLSSkipVerify)
+			warned := strings.Contains(global.String(), esclient.EnvTLSSkipVerify)
 			if warned != tc.wantWarn {
 				t.Fatalf("warning logged %t, want %t: %s", warned, tc.wantWarn, global.String())
 			}
@@ -136,10 +137,10 @@ func TestOpenAuthenticatesOnEsnode(t *testing.T) {
 		env     map[string]string
 		wantErr bool
 	}{
-		{"basic", map[string]string{config.EnvESUsername: user, config.EnvESPassword: password}, false},
-		{"api key", map[string]string{config.EnvESAPIKey: apiKey(keyID, key)}, false},
-		{"wrong password", map[string]string{config.EnvESUsername: user, config.EnvESPassword: password + "x"}, true},
-		{"wrong api key", map[string]string{config.EnvESAPIKey: apiKey(keyID, key+"x")}, true},
+		{"basic", map[string]string{esclient.EnvUsername: user, esclient.EnvPassword: password}, false},
+		{"api key", map[string]string{esclient.EnvAPIKey: apiKey(keyID, key)}, false},
+		{"wrong password", map[string]string{esclient.EnvUsername: user, esclient.EnvPassword: password + "x"}, true},
+		{"wrong api key", map[string]string{esclient.EnvAPIKey: apiKey(keyID, key+"x")}, true},
 		{"no credentials", map[string]string{}, true},
 	}
 	for _, tc := range tests {
@@ -188,20 +189,20 @@ func TestHandleNeverLeaksAPIKeyOrDLQPasswordOnEsnode(t *testing.T) {
 		env     map[string]string
 		wantErr error
 	}{
-		{"api key, dead letters in an es index", map[string]string{config.EnvESAPIKey: goodKey, EnvDLQTarget: "es://dead-letters"}, nil},
+		{"api key, dead letters in an es index", map[string]string{esclient.EnvAPIKey: goodKey, EnvDLQTarget: "es://dead-letters"}, nil},
 		{"dlq password from env refused by the broker", map[string]string{
-			config.EnvESAPIKey: goodKey, EnvDLQTarget: dl.target(),
+			esclient.EnvAPIKey: goodKey, EnvDLQTarget: dl.target(),
 			EnvDLQSASLMechanism: "plain", EnvDLQUsername: "u", EnvDLQPassword: dlqPassword,
 		}, ErrDeadLetter},
-		{"wrong api key", map[string]string{config.EnvESAPIKey: badKey, EnvDLQTarget: "es://dead-letters"}, ErrUnconfirmed},
+		{"wrong api key", map[string]string{esclient.EnvAPIKey: badKey, EnvDLQTarget: "es://dead-letters"}, ErrUnconfirmed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			global := captureDefaultLog(t)
 			var logs bytes.Buffer
 			env := map[string]string{
-				config.EnvESURL: srv.URL, config.EnvRetryMax: "1", config.EnvRetryBackoffInitial: "1ms",
-				config.EnvRetryBackoffMax: "5ms", EnvSinkIndex: "orders", EnvValueFormat: "json",
+				esclient.EnvURL: srv.URL, esbulk.EnvRetryMax: "1", esbulk.EnvRetryBackoffInitial: "1ms",
+				esbulk.EnvRetryBackoffMax: "5ms", EnvSinkIndex: "orders", EnvValueFormat: "json",
 			}
 			for k, v := range tc.env {
 				env[k] = v
@@ -256,7 +257,7 @@ func TestHandleAuthFailureIsNotDeadLetteredOnEsnode(t *testing.T) {
 	for _, onFailure := range []string{OnFailureDLQ, OnFailureLog} {
 		t.Run(onFailure, func(t *testing.T) {
 			env := map[string]string{
-				config.EnvESUsername: "elastic", config.EnvESPassword: "wrong-pw", config.EnvRetryMax: "1",
+				esclient.EnvUsername: "elastic", esclient.EnvPassword: "wrong-pw", esbulk.EnvRetryMax: "1",
 				EnvSinkIndex: "orders", EnvOnFailure: onFailure,
 			}
 			if onFailure == OnFailureDLQ {

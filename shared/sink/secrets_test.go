@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -32,14 +33,14 @@ func TestHandleNeverLeaksCredentialsOnEsnode(t *testing.T) {
 		wantErr bool
 	}{
 		{"dead letters in an es index", map[string]string{
-			config.EnvESUsername: "elastic", config.EnvESPassword: esPassword, EnvDLQTarget: "es://dead-letters",
+			esclient.EnvUsername: "elastic", esclient.EnvPassword: esPassword, EnvDLQTarget: "es://dead-letters",
 		}, false},
 		{"kafka target refusing sasl", map[string]string{
-			config.EnvESUsername: "elastic", config.EnvESPassword: esPassword,
+			esclient.EnvUsername: "elastic", esclient.EnvPassword: esPassword,
 			EnvDLQTarget: dl.target() + "?sasl_mechanism=plain&username=u&password=" + dlqPassword,
 		}, true},
 		{"wrong elasticsearch password", map[string]string{
-			config.EnvESUsername: "elastic", config.EnvESPassword: esPassword + "-wrong", config.EnvRetryMax: "1",
+			esclient.EnvUsername: "elastic", esclient.EnvPassword: esPassword + "-wrong", esbulk.EnvRetryMax: "1",
 			EnvDLQTarget: "es://dead-letters",
 		}, true},
 	}

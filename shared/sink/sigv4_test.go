@@ -13,6 +13,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/sigv4"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -42,11 +43,11 @@ func TestSigV4(t *testing.T) {
 
 		index := e.Index("sigv4")
 		env := map[string]string{
-			config.EnvESURL:               srv.URL,
-			config.EnvESAuth:              config.AuthAWSSigV4,
-			config.EnvAWSRegion:           region,
-			config.EnvRetryBackoffInitial: "1ms",
-			config.EnvRetryBackoffMax:     "5ms",
+			esclient.EnvURL:               srv.URL,
+			esclient.EnvAuth:              esclient.AuthAWSSigV4,
+			esclient.EnvAWSRegion:         region,
+			esbulk.EnvRetryBackoffInitial: "1ms",
+			esbulk.EnvRetryBackoffMax:     "5ms",
 			EnvSinkIndex:                  index,
 		}
 		open := func(t *testing.T, secretKey string) *Handler {

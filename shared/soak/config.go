@@ -13,7 +13,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
 )
 
@@ -165,7 +165,7 @@ func (c Config) validate() error {
 		if f := c.Faults; f != (esnode.Faults{Seed: f.Seed}) {
 			errs = append(errs, errors.New("faults need the dev stack's node: a target takes none"))
 		}
-		if len(t.Brokers) == 0 || t.ES[config.EnvESURL] == "" || t.Topic == "" || t.DeadLetterTopic == "" || t.Group == "" || t.Index == "" {
+		if len(t.Brokers) == 0 || t.ES[esclient.EnvURL] == "" || t.Topic == "" || t.DeadLetterTopic == "" || t.Group == "" || t.Index == "" {
 			errs = append(errs, errors.New("a target needs brokers, ES_URL, a topic, a dead-letter topic, a group and an index"))
 		}
 	}

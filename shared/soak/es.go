@@ -32,10 +32,10 @@ const indexBody = `{
 // the rest, as the functions read them) name. esclient's retries are off:
 // the checks run with faults off and must see exactly what the node answers.
 func newESClient(settings map[string]string) (*esclient.Transport, error) {
-	cfg := config.LoadElasticsearch(config.FromMap(settings))
+	cfg := esclient.LoadConfig(config.FromMap(settings))
 	tr, err := esclient.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("elasticsearch client for %s: %w", settings[config.EnvESURL], err)
+		return nil, fmt.Errorf("elasticsearch client for %s: %w", settings[esclient.EnvURL], err)
 	}
 	return tr, nil
 }

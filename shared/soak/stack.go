@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/devstack"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/esnode"
@@ -71,7 +70,7 @@ func openStack(ctx context.Context, cfg Config) (*stack, error) {
 		if err != nil {
 			return nil, fmt.Errorf("start dev stack: %w", err)
 		}
-		st = &stack{brokers: ds.KafkaAddrs, esEnv: map[string]string{config.EnvESURL: ds.ESURL},
+		st = &stack{brokers: ds.KafkaAddrs, esEnv: map[string]string{esclient.EnvURL: ds.ESURL},
 			topic: dataTopic, dlq: dlqTopic, group: group, index: index, node: ds.ES.Node, close: func() { ds.Close() }}
 	}
 	st.broker = st.brokers[0]

@@ -1,16 +1,18 @@
-package config
+package pgsync
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/esconnect/esconnect/shared/config"
 )
 
-// TestReadPGSyncRefusesHiddenIndices: names starting with '.' are
+// TestLoadConfigRefusesHiddenIndices: names starting with '.' are
 // Elasticsearch's hidden and system indices (.security, .kibana, ...). A
 // typo or a copied setting must not write sync documents or job records
 // there; ES_INDEX_ALLOW_DOT=true is the explicit way to do it anyway, as for
 // kafka-es-sink.
-func TestReadPGSyncRefusesHiddenIndices(t *testing.T) {
+func TestLoadConfigRefusesHiddenIndices(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -27,10 +29,10 @@ func TestReadPGSyncRefusesHiddenIndices(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			_, err := readPGSync(FromMap(env))
+			_, err := LoadConfig(config.FromMap(env))
 			if tc.wantErr == "" {
 				if err != nil {
-					t.Fatalf("ReadPGSync: %v", err)
+					t.Fatalf("LoadConfig: %v", err)
 				}
 				return
 			}

@@ -1,10 +1,12 @@
-package config
+package pgsync
 
 import (
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/config"
 )
 
 func TestLoadIncremental(t *testing.T) {
@@ -37,7 +39,7 @@ func TestLoadIncremental(t *testing.T) {
 			for k, v := range tt.env {
 				vars[k] = v
 			}
-			cfg, err := readPGSync(FromMap(vars))
+			cfg, err := LoadConfig(config.FromMap(vars))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +73,7 @@ func TestLoadIncrementalErrors(t *testing.T) {
 			for k, v := range tt.env {
 				vars[k] = v
 			}
-			_, err := readPGSync(FromMap(vars))
+			_, err := LoadConfig(config.FromMap(vars))
 			if err == nil {
 				t.Fatal("no error")
 			}

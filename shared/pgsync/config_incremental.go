@@ -1,9 +1,11 @@
-package config
+package pgsync
 
 import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/config"
 )
 
 // Environment variables of pg-es-sync's incremental mode.
@@ -74,7 +76,7 @@ type Incremental struct {
 
 // loadIncremental reads SYNC_MODE, SYNC_CURSOR, SYNC_FULL_EVERY and
 // SYNC_CURSOR_LAG; queries are the advanced rules, whose own cursors count.
-func loadIncremental(env *Env, queries []SyncQuery) Incremental {
+func loadIncremental(env *config.Env, queries []SyncQuery) Incremental {
 	in := Incremental{
 		Mode:      env.Enum(EnvSyncMode, SyncModeFull, SyncModeFull, SyncModeIncremental),
 		Cursors:   parseCursors(env),
@@ -109,7 +111,7 @@ func loadIncremental(env *Env, queries []SyncQuery) Incremental {
 
 // parseCursors reads "updated_at", "orders:changed_at,customers:xmin" or a
 // mix: an entry without a table is the default.
-func parseCursors(env *Env) Cursors {
+func parseCursors(env *config.Env) Cursors {
 	var c Cursors
 	for _, entry := range env.List(EnvSyncCursor, nil) {
 		table, col, hasTable := strings.Cut(entry, ":")

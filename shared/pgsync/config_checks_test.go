@@ -1,21 +1,17 @@
-package config
+package pgsync
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/esconnect/esconnect/shared/config"
+	"github.com/esconnect/esconnect/shared/esclient"
 )
 
-// readPGSync is ReadPGSync with the problems it recorded, as
-// pgsync.LoadConfig returns them (without the driver's connection check).
-func readPGSync(env *Env) (PGSync, error) {
-	c := ReadPGSync(env)
-	return c, env.Err()
-}
-
-func TestReadPGSyncRejectsBadQueries(t *testing.T) {
+func TestLoadConfigRejectsBadQueries(t *testing.T) {
 	tests := []string{`{"tables":["a"]}`, `[{"tables":["a"],"query":"x","bogus":1}]`, `[]`, `not json`}
 	for _, q := range tests {
-		_, err := readPGSync(FromMap(map[string]string{"PG_HOST": "h", "PG_DATABASE": "d", "ES_INDEX": "i", "SYNC_QUERIES": q}))
+		_, err := LoadConfig(config.FromMap(map[string]string{"PG_HOST": "h", "PG_DATABASE": "d", "ES_INDEX": "i", "SYNC_QUERIES": q}))
 		if err == nil || !strings.Contains(err.Error(), "SYNC_QUERIES") {
 			t.Errorf("%s: error %v", q, err)
 		}
@@ -25,16 +21,16 @@ func TestReadPGSyncRejectsBadQueries(t *testing.T) {
 // OpenSearch Serverless has no scroll API, which pg-es-sync needs to find
 // the documents of deleted rows: the setting is refused at start-up, while
 // a domain ("es") is accepted.
-func TestReadPGSyncRefusesServerless(t *testing.T) {
-	for _, service := range []string{AWSServiceES, AWSServiceAOSS} {
-		_, err := readPGSync(FromMap(map[string]string{
+func TestLoadConfigRefusesServerless(t *testing.T) {
+	for _, service := range []string{esclient.AWSServiceES, esclient.AWSServiceAOSS} {
+		_, err := LoadConfig(config.FromMap(map[string]string{
 			"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "rows",
-			EnvESAuth: AuthAWSSigV4, EnvAWSRegion: "eu-west-1", EnvESAWSService: service,
+			esclient.EnvAuth: esclient.AuthAWSSigV4, esclient.EnvAWSRegion: "eu-west-1", esclient.EnvAWSService: service,
 		}))
 		switch service {
-		case AWSServiceAOSS:
-			if err == nil || !strings.Contains(err.Error(), EnvESAWSService) || !strings.Contains(err.Error(), "scroll") {
-				t.Errorf("%s: err = %v, want a refusal naming %s and the scroll API", service, err, EnvESAWSService)
+		case esclient.AWSServiceAOSS:
+			if err == nil || !strings.Contains(err.Error(), esclient.EnvAWSService) || !strings.Contains(err.Error(), "scroll") {
+				t.Errorf("%s: err = %v, want a refusal naming %s and the scroll API", service, err, esclient.EnvAWSService)
 			}
 		default:
 			if err != nil {
@@ -47,18 +43,18 @@ func TestReadPGSyncRefusesServerless(t *testing.T) {
 // ES_INDEX and SYNC_JOBS_INDEX follow Elasticsearch's rules for index names,
 // checked at start-up: ES_INDEX=victim/_doc/2 would otherwise make the first
 // request PUT /victim/_doc/2, a write into another index.
-func TestReadPGSyncIndexNames(t *testing.T) {
+func TestLoadConfigIndexNames(t *testing.T) {
 	for _, name := range []string{"victim/_doc/2", "a?b", "a#b", "..", "a%2Fb", "a,b", "logs-*", "Orders", "_all"} {
 		for _, setting := range []string{"ES_INDEX", EnvSyncJobsIndex} {
 			env := map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "rows"}
 			env[setting] = name
-			_, err := readPGSync(FromMap(env))
+			_, err := LoadConfig(config.FromMap(env))
 			if err == nil || !strings.Contains(err.Error(), setting) {
 				t.Errorf("%s=%q: err = %v, want a refusal naming %s", setting, name, err, setting)
 			}
 		}
 	}
-	if _, err := readPGSync(FromMap(map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "a%2fb"})); err != nil {
+	if _, err := LoadConfig(config.FromMap(map[string]string{"PG_URL": "postgres://u@127.0.0.1:5432/db", "ES_INDEX": "a%2fb"})); err != nil {
 		t.Errorf("a literal %% is a valid index name: %v", err)
 	}
 }
