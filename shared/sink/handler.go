@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
@@ -63,11 +64,6 @@ const (
 	versionTypeExtern = "external"
 )
 
-// writeStats is what the handler reports of the bulk writer's work.
-type writeStats struct {
-	requests, retries int
-}
-
 // built is what the document builder made of a batch of records: every
 // record is in exactly one of actions (via acted), skipped or failed.
 type built struct {
@@ -80,37 +76,46 @@ type built struct {
 	failed []pending
 }
 
-// pipeline holds the steps of Handle, as functions so that Open can wire
-// the real msgdoc builder and esbulk writer and New can take them as Deps.
-type pipeline struct {
-	// build turns a batch of records into actions. It works on the whole
-	// batch so that the msgdoc builder can put every body in one buffer,
-	// docs, which the invocation's scratch space keeps for the next.
-	build func(recs []kafkaevent.Record, docs *msgdoc.Batch) built
-	// write sends the actions and returns index-aligned outcomes.
-	write func(ctx context.Context, actions []esbulk.Action) ([]esbulk.Outcome, writeStats, error)
+// build runs the document builder over a whole batch, so that every body
+// lands in one buffer: the invocation's docs, which allocate nothing once a
+// warm function's scratch space has grown to its batches.
+func (h *Handler) build(recs []kafkaevent.Record, docs *msgdoc.Batch) built {
+	h.buildMu.Lock()
+	h.builder.BuildInto(docs, recs)
+	h.buildMu.Unlock()
+	out := built{actions: docs.Actions, acted: docs.ActionRecords, skipped: len(docs.Skipped)}
+	for _, f := range docs.Failures {
+		out.failed = append(out.failed, pending{rec: recs[f.Record], typ: string(f.Err.Type), reason: f.Err.Reason})
+	}
+	return out
 }
 
 // Handler is the kafka-es-sink handler. It is safe for concurrent use.
 type Handler struct {
-	cfg      Config
-	p        pipeline
+	cfg Config
+	// builder turns records into actions. It caches index names and is
+	// meant for one goroutine at a time: buildMu serialises only this
+	// CPU-bound step, while concurrent invocations (the self-hosted
+	// consumer's partitions) still overlap their bulk requests, which is
+	// where the time goes.
+	builder  *msgdoc.Builder
+	buildMu  sync.Mutex
+	bulk     *esbulk.Writer
 	dlq      deadletter.Publisher
 	fetcher  *overflowFetcher
 	log      *slog.Logger
-	now      func() time.Time
 	decodeOp kafkaevent.DecodeOptions
 	scratch  scratchPool
 }
 
 // Handle decodes one trigger payload and writes its records.
 func (h *Handler) Handle(ctx context.Context, payload []byte) (Result, error) {
-	start := h.now()
+	start := time.Now()
 	s := h.scratch.get()
 	defer h.scratch.put(s)
 	b := &s.event
 	if err := kafkaevent.DecodeInto(b, payload, h.decodeOp); err != nil {
-		res := Result{TookMS: h.now().Sub(start).Milliseconds()}
+		res := Result{TookMS: time.Since(start).Milliseconds()}
 		err = fmt.Errorf("%w: %w", ErrPayload, err)
 		h.log.LogAttrs(ctx, slog.LevelError, "kafka-es-sink batch failed", slog.Any("result", res), slog.String("error", err.Error()))
 		return res, err
@@ -123,7 +128,7 @@ func (h *Handler) Handle(ctx context.Context, payload []byte) (Result, error) {
 func (h *Handler) HandleRecords(ctx context.Context, recs []kafkaevent.Record) (Result, error) {
 	s := h.scratch.get()
 	defer h.scratch.put(s)
-	return h.run(ctx, h.now(), s, recs, nil, false)
+	return h.run(ctx, time.Now(), s, recs, nil, false)
 }
 
 // pending is a record that did not make it into Elasticsearch for good.
@@ -151,7 +156,7 @@ func (h *Handler) run(ctx context.Context, start time.Time, s *scratch, recs []k
 	}
 	permanent = append(permanent, gone...)
 
-	bt := h.p.build(recs, &s.docs)
+	bt := h.build(recs, &s.docs)
 	res.Skipped += bt.skipped
 	permanent = append(permanent, bt.failed...)
 	actions := bt.actions
@@ -159,10 +164,10 @@ func (h *Handler) run(ctx context.Context, start time.Time, s *scratch, recs []k
 	var unconfirmed, forbidden []pending
 	var werr error
 	if len(actions) > 0 {
-		var outcomes []esbulk.Outcome
-		var st writeStats
-		outcomes, st, werr = h.p.write(ctx, actions)
-		res.BulkRequests, res.Retries = st.requests, st.retries
+		var rep esbulk.Report
+		rep, werr = h.bulk.Write(ctx, actions)
+		res.BulkRequests, res.Retries = rep.Requests, rep.Retries
+		outcomes := rep.Outcomes
 		for i, ri := range bt.acted {
 			r := recs[ri]
 			var o esbulk.Outcome
@@ -292,7 +297,7 @@ func (h *Handler) dispose(ctx context.Context, res *Result, permanent []pending,
 		return nil, nil
 	case OnFailureDLQ:
 		letters := make([]deadletter.Letter, 0, len(permanent))
-		at := h.now()
+		at := time.Now()
 		for _, p := range permanent {
 			letters = append(letters, deadletter.Letter{
 				Record: p.rec, Raw: p.raw, Function: h.cfg.FunctionName, Time: at,
@@ -333,7 +338,7 @@ func (h *Handler) dispose(ctx context.Context, res *Result, permanent []pending,
 const maxNamedRecords = 10
 
 func (h *Handler) finish(ctx context.Context, start time.Time, res Result, err error) (Result, error) {
-	res.TookMS = h.now().Sub(start).Milliseconds()
+	res.TookMS = time.Since(start).Milliseconds()
 	res.trimFailures()
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "kafka-es-sink batch failed", slog.Any("result", res), slog.String("error", err.Error()))

@@ -15,6 +15,9 @@ import (
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/esnode"
+	"github.com/esconnect/esconnect/shared/esnode/esnodetest"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -313,21 +316,74 @@ func TestResultFailuresBounded(t *testing.T) {
 	}
 }
 
-// TestNewChecksDependencies covers New, the constructor for callers that
-// bring their own builder and writer.
-func TestNewChecksDependencies(t *testing.T) {
-	cfg, err := LoadConfig(config.FromMap(map[string]string{EnvSinkIndex: "idx", EnvDLQTarget: "es://dead"}))
+// TestOpenWiresTheRealPathOnEsnode: Open refuses, before building or
+// contacting anything, a hand-filled Config the handler could not account
+// for its records with (every problem at once, each naming its setting);
+// what it does build writes through the real document builder and bulk
+// writer, whose report (requests, retries under injected 429s) is the
+// Result's.
+func TestOpenWiresTheRealPathOnEsnode(t *testing.T) {
+	srv, es := node(t, esnode.Options{Faults: esnode.Faults{Item429: 0.5, Seed: 7}})
+	cfg, err := LoadConfig(config.FromMap(map[string]string{
+		esclient.EnvURL: srv.URL, EnvSinkIndex: "orders", EnvDLQTarget: "es://dead",
+		esbulk.EnvMaxDocs: "10", esbulk.EnvRetryMax: "30",
+		esbulk.EnvRetryBackoffInitial: "1ms", esbulk.EnvRetryBackoffMax: "5ms",
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = New(cfg, Deps{})
-	if !errors.Is(err, ErrConfig) {
-		t.Fatalf("New without deps: %v", err)
+	tests := []struct {
+		name  string
+		set   func(c *Config)
+		wants []string
+	}{
+		{"dlq without a target", func(c *Config) { c.DLQTarget = "" }, []string{EnvOnFailure + "=dlq needs " + EnvDLQTarget}},
+		{"overflow without brokers", func(c *Config) { c.FetchOverflow = true }, []string{EnvFetchOverflow + " needs " + EnvKafkaBrokers}},
+		{"both", func(c *Config) { c.DLQTarget, c.FetchOverflow = "", true }, []string{EnvDLQTarget, EnvKafkaBrokers}},
 	}
-	build := func(kafkaevent.Record) (esbulk.Action, bool, string, error) { return esbulk.Action{}, true, "", nil }
-	write := func(context.Context, []esbulk.Action) (WriteReport, error) { return WriteReport{}, nil }
-	_, err = New(cfg, Deps{Build: build, Write: write})
-	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), EnvOnFailure) {
-		t.Errorf("New without a dead-letter publisher for dlq: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := cfg
+			tt.set(&bad)
+			_, _, err := Open(t.Context(), bad, nil)
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("Open = %v, want ErrConfig", err)
+			}
+			for _, w := range tt.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+	if st := srv.Node.Stats(); st.BulkRequests != 0 {
+		t.Fatalf("a refused Open sent %d bulk requests", st.BulkRequests)
+	}
+
+	h, closeFn, err := Open(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := closeFn(); err != nil {
+			t.Error(err)
+		}
+	})
+	const n = 40
+	res, err := h.Handle(t.Context(), awsEvent(t, records("orders", 0, n, func(i int) string { return `{"n":` + strconv.Itoa(i) + `}` })))
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	st := srv.Node.Stats()
+	if res.Indexed != n || res.Created != n || res.Retries == 0 || st.Items429 == 0 {
+		t.Errorf("result %+v, node %+v: want every record indexed after retried 429s", counts(res), st)
+	}
+	if int64(res.BulkRequests) != st.BulkRequests {
+		t.Errorf("result says %d bulk requests, the node served %d", res.BulkRequests, st.BulkRequests)
+	}
+	srv.Node.SetFaults(esnode.Faults{})
+	esnodetest.Refresh(t, es, "orders")
+	if c := esnodetest.Count(t, es, "orders"); c != n {
+		t.Errorf("%d documents, want %d", c, n)
 	}
 }

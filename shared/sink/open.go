@@ -2,16 +2,13 @@ package sink
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
-	"github.com/esconnect/esconnect/shared/kafkaevent"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
@@ -27,6 +24,9 @@ import (
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() error, error) {
 	if log == nil {
 		log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	if err := checkSetup(cfg); err != nil {
+		return nil, nil, err
 	}
 	tr, err := esclient.New(cfg.Elasticsearch)
 	if err != nil {
@@ -50,10 +50,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 			return nil, nil, fmt.Errorf("%w: %s: %w", ErrConfig, EnvDLQTarget, err)
 		}
 	}
-	h, err := assemble(cfg, batchBuilder(bld), Deps{Write: bulkWrite(w), DeadLetters: dlq, Log: log})
-	if err != nil {
-		return nil, nil, errors.Join(err, closeDLQ(dlq))
-	}
+	h := newHandler(cfg, bld, w, dlq, log)
 	closeFn := func() error {
 		err := closeDLQ(dlq)
 		// A graceful server shutdown on the other side (esnode in the dev
@@ -73,35 +70,6 @@ func closeDLQ(p deadletter.Publisher) error {
 		return fmt.Errorf("closing the dead-letter publisher: %w", err)
 	}
 	return nil
-}
-
-// batchBuilder runs the msgdoc builder over a whole batch, so that every
-// body lands in one buffer: the invocation's docs, which allocate nothing
-// once a warm function's scratch space has grown to its batches. The
-// builder caches index names and is meant for one goroutine at a time; the
-// lock serialises only this CPU-bound step, while concurrent
-// invocations (the self-hosted consumer's partitions) still overlap their
-// bulk requests, which is where the time goes.
-func batchBuilder(b *msgdoc.Builder) func(recs []kafkaevent.Record, docs *msgdoc.Batch) built {
-	var mu sync.Mutex
-	return func(recs []kafkaevent.Record, docs *msgdoc.Batch) built {
-		mu.Lock()
-		b.BuildInto(docs, recs)
-		mu.Unlock()
-		out := built{actions: docs.Actions, acted: docs.ActionRecords, skipped: len(docs.Skipped)}
-		for _, f := range docs.Failures {
-			out.failed = append(out.failed, pending{rec: recs[f.Record], typ: string(f.Err.Type), reason: f.Err.Reason})
-		}
-		return out
-	}
-}
-
-// bulkWrite adapts the bulk writer to the handler's WriteFunc.
-func bulkWrite(w *esbulk.Writer) WriteFunc {
-	return func(ctx context.Context, actions []esbulk.Action) (WriteReport, error) {
-		rep, err := w.Write(ctx, actions)
-		return WriteReport{Outcomes: rep.Outcomes, Requests: rep.Requests, Retries: rep.Retries}, err
-	}
 }
 
 // deadLetterBulk adapts the bulk writer to an es:// dead-letter target.
