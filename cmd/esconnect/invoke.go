@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esconnect/esconnect/shared/config"
-	"github.com/esconnect/esconnect/shared/pgsync"
+	"github.com/esconnect/esconnect/shared/pgessync"
 	"github.com/esconnect/esconnect/shared/platform"
 	"github.com/esconnect/esconnect/shared/sink"
 )
@@ -23,38 +22,11 @@ func init() {
 	register("invoke", "run a function once in-process on an event file (local sam/s invoke)", runInvoke)
 }
 
-// functionOpeners build the deployed functions' handlers from the same
-// environment variables; they mirror functions/<name>/main.go, which cannot
-// be imported (package main).
+// functionOpeners are the deployed functions' own openers (their mains
+// call the same ones), given the AWS SDK's credential chain for SigV4.
 var functionOpeners = map[string]platform.Opener{
-	"kafka-es-sink": func(ctx context.Context, log *slog.Logger) (platform.Handler, func() error, error) {
-		cfg, err := sink.LoadConfig(config.FromOS())
-		if err != nil {
-			return nil, nil, fmt.Errorf("kafka-es-sink configuration: %w", err)
-		}
-		if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
-			return nil, nil, err
-		}
-		h, closeFn, err := sink.Open(ctx, cfg, log)
-		if err != nil {
-			return nil, nil, fmt.Errorf("kafka-es-sink start-up: %w", err)
-		}
-		return func(ctx context.Context, p []byte) (any, error) { return h.Handle(ctx, p) }, closeFn, nil
-	},
-	"pg-es-sync": func(ctx context.Context, log *slog.Logger) (platform.Handler, func() error, error) {
-		cfg, err := pgsync.LoadConfig(config.FromOS())
-		if err != nil {
-			return nil, nil, fmt.Errorf("pg-es-sync configuration: %w", err)
-		}
-		if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
-			return nil, nil, err
-		}
-		h, closeFn, err := pgsync.Open(ctx, cfg, log)
-		if err != nil {
-			return nil, nil, fmt.Errorf("pg-es-sync start-up: %w", err)
-		}
-		return func(ctx context.Context, p []byte) (any, error) { return h.Handle(ctx, p) }, closeFn, nil
-	},
+	"kafka-es-sink": sink.FromEnv(useAWSChain),
+	"pg-es-sync":    pgessync.FromEnv(useAWSChain),
 }
 
 // defaultInvokeTimeout is Lambda's longest function timeout, so a local run
