@@ -17,6 +17,7 @@ import (
 
 	"github.com/esconnect/esconnect/shared/errtype"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkawire"
 )
 
 // Letter is one record that could not be written, with the reason.
@@ -105,18 +106,8 @@ type options struct {
 
 // KafkaSecurity is the TLS and SASL setup for a kafka:// target. Query
 // parameters of the target (tls, ca_cert, sasl_mechanism, username,
-// password) override these fields one by one.
-type KafkaSecurity struct {
-	TLS bool
-	// CACert is a PEM bundle, or the path of one, to trust instead of the
-	// system roots; empty uses the system roots.
-	CACert string
-	// SASLMechanism is plain, scram-sha-256 or scram-sha-512; empty disables
-	// SASL.
-	SASLMechanism string
-	Username      string
-	Password      string
-}
+// password) override its fields one by one.
+type KafkaSecurity = kafkawire.Security
 
 // WithKafkaSecurity sets TLS and SASL for a kafka:// target.
 func WithKafkaSecurity(s KafkaSecurity) Option {

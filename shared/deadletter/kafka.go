@@ -2,17 +2,9 @@ package deadletter
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/esconnect/esconnect/shared/kafkawire"
 )
@@ -55,54 +47,10 @@ func openKafka(_ context.Context, t Target, o options) (*kafkaPublisher, error) 
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = defaultKafkaWriteTimeout
 	}
-	if sec.TLS || sec.CACert != "" {
-		tc, err := tlsConfig(sec.CACert)
-		if err != nil {
-			return nil, err
-		}
-		cfg.TLS = tc
-	}
-	if sec.SASLMechanism != "" {
-		m, err := mechanism(sec)
-		if err != nil {
-			return nil, err
-		}
-		cfg.SASL = m
+	if err := sec.Apply(&cfg); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	return &kafkaPublisher{target: t.String(), topic: t.Topic, cl: kafkawire.New(cfg)}, nil
-}
-
-func tlsConfig(caCert string) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if caCert == "" {
-		return cfg, nil
-	}
-	pem := []byte(caCert)
-	if !strings.Contains(caCert, "-----BEGIN") {
-		b, err := os.ReadFile(caCert)
-		if err != nil {
-			return nil, fmt.Errorf("%w: read CA certificate: %w", ErrTarget, err)
-		}
-		pem = b
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%w: CA certificate holds no PEM certificate", ErrTarget)
-	}
-	cfg.RootCAs = pool
-	return cfg, nil
-}
-
-func mechanism(s KafkaSecurity) (sasl.Mechanism, error) {
-	switch strings.ToLower(s.SASLMechanism) {
-	case MechanismPlain:
-		return plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism(), nil
-	case MechanismSCRAMSHA256:
-		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism(), nil
-	case MechanismSCRAMSHA512:
-		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism(), nil
-	}
-	return nil, fmt.Errorf("%w: sasl mechanism %q is not supported", ErrTarget, s.SASLMechanism)
 }
 
 // Publish writes one message per letter: key and headers are the original

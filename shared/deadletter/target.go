@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/esconnect/esconnect/shared/indexname"
+	"github.com/esconnect/esconnect/shared/kafkawire"
 )
 
 // Target schemes.
@@ -117,17 +118,16 @@ func parseKafka(rest string) (Target, error) {
 
 // SASL mechanisms a kafka:// target accepts.
 const (
-	MechanismPlain       = "plain"
-	MechanismSCRAMSHA256 = "scram-sha-256"
-	MechanismSCRAMSHA512 = "scram-sha-512"
+	MechanismPlain       = kafkawire.MechanismPlain
+	MechanismSCRAMSHA256 = kafkawire.MechanismSCRAMSHA256
+	MechanismSCRAMSHA512 = kafkawire.MechanismSCRAMSHA512
 )
 
 func checkMechanism(m string) error {
-	switch strings.ToLower(m) {
-	case "", MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512:
-		return nil
+	if err := kafkawire.CheckMechanism(m); err != nil {
+		return fmt.Errorf("%w: %w", ErrTarget, err)
 	}
-	return fmt.Errorf("%w: sasl mechanism %q is not plain, scram-sha-256 or scram-sha-512", ErrTarget, m)
+	return nil
 }
 
 // Merge returns base with the fields the target's query string set, which
@@ -179,14 +179,8 @@ func (t Target) String() string {
 // CheckSecurity reports contradictory Kafka security settings: SASL without
 // a username or password, or credentials without a mechanism.
 func CheckSecurity(s KafkaSecurity) error {
-	if err := checkMechanism(s.SASLMechanism); err != nil {
-		return err
-	}
-	if s.SASLMechanism != "" && (s.Username == "" || s.Password == "") {
-		return fmt.Errorf("%w: sasl mechanism %s needs a username and a password", ErrTarget, s.SASLMechanism)
-	}
-	if s.SASLMechanism == "" && (s.Username != "" || s.Password != "") {
-		return fmt.Errorf("%w: a username or password needs a sasl mechanism", ErrTarget)
+	if err := s.Check(); err != nil {
+		return fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func Start(addr string, opts Options) (*Server, error) {
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
 	case opts.SelfSignedTLS:
-		cert, ca, err := selfSignedCert()
+		cert, ca, err := SelfSignedCert()
 		if err != nil {
 			return nil, fmt.Errorf("generating self-signed certificate: %w", err)
 		}

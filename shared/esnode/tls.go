@@ -18,10 +18,10 @@ import (
 // never lives that long.
 const certValidity = 30 * 24 * time.Hour
 
-// selfSignedCert makes a throwaway CA and a server certificate it signs for
+// SelfSignedCert makes a throwaway CA and a server certificate it signs for
 // 127.0.0.1, ::1 and localhost. It returns the server key pair and the CA
 // certificate as PEM.
-func selfSignedCert() (tls.Certificate, []byte, error) {
+func SelfSignedCert() (tls.Certificate, []byte, error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkawire"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 )
 
@@ -42,6 +43,11 @@ const (
 	EnvDLQPassword             = "DLQ_PASSWORD"
 	EnvFetchOverflow           = "FETCH_OVERFLOW"
 	EnvKafkaBrokers            = "KAFKA_BROKERS"
+	EnvKafkaTLS                = "KAFKA_TLS"
+	EnvKafkaCACert             = "KAFKA_CA_CERT"
+	EnvKafkaSASLMechanism      = "KAFKA_SASL_MECHANISM"
+	EnvKafkaUsername           = "KAFKA_USERNAME"
+	EnvKafkaPassword           = "KAFKA_PASSWORD"
 	EnvReportBatchItemFailures = "REPORT_BATCH_ITEM_FAILURES"
 	EnvFunctionName            = "FUNCTION_NAME"
 	// Platform variables FUNCTION_NAME defaults from.
@@ -98,9 +104,11 @@ type Config struct {
 	// DLQSecurity is the TLS and SASL setup of a kafka:// DLQTarget.
 	DLQSecurity deadletter.KafkaSecurity
 
-	// FetchOverflow reads overflow records' real values from KafkaBrokers.
+	// FetchOverflow reads overflow records' real values from KafkaBrokers,
+	// connecting with KafkaSecurity.
 	FetchOverflow bool
 	KafkaBrokers  []string
+	KafkaSecurity kafkawire.Security
 
 	// ReportBatchItemFailures returns records that could neither be indexed
 	// nor dead-lettered as a Lambda partial batch response.
@@ -125,8 +133,15 @@ func LoadConfig(e *config.Env) (Config, error) {
 			Username:      e.String(EnvDLQUsername, ""),
 			Password:      e.Secret(EnvDLQPassword, ""),
 		},
-		FetchOverflow:           e.Bool(EnvFetchOverflow, false),
-		KafkaBrokers:            e.List(EnvKafkaBrokers, nil),
+		FetchOverflow: e.Bool(EnvFetchOverflow, false),
+		KafkaBrokers:  e.List(EnvKafkaBrokers, nil),
+		KafkaSecurity: kafkawire.Security{
+			TLS:           e.Bool(EnvKafkaTLS, false),
+			CACert:        e.String(EnvKafkaCACert, ""),
+			SASLMechanism: e.Enum(EnvKafkaSASLMechanism, "", kafkawire.MechanismPlain, kafkawire.MechanismSCRAMSHA256, kafkawire.MechanismSCRAMSHA512),
+			Username:      e.String(EnvKafkaUsername, ""),
+			Password:      e.Secret(EnvKafkaPassword, ""),
+		},
 		ReportBatchItemFailures: e.Bool(EnvReportBatchItemFailures, false),
 		FunctionName:            e.String(EnvFunctionName, e.String(EnvAWSFunctionName, e.String(EnvFCFunctionName, ""))),
 	}
@@ -145,9 +160,7 @@ func LoadConfig(e *config.Env) (Config, error) {
 	}
 	s.OnFailure = e.Enum(EnvOnFailure, defOnFailure, OnFailureDLQ, OnFailureFail, OnFailureLog)
 	s.checkDLQ(e)
-	if s.FetchOverflow && len(s.KafkaBrokers) == 0 {
-		e.Fail(EnvKafkaBrokers, "required when %s=true", EnvFetchOverflow)
-	}
+	s.checkOverflow(e)
 	return s, e.Err()
 }
 
@@ -235,10 +248,25 @@ func (s *Config) checkDLQ(e *config.Env) {
 	}
 }
 
+// checkOverflow reports the Kafka settings FETCH_OVERFLOW needs. Without
+// it they are not read: the self-hosted consumer and esconnect status take
+// KAFKA_BROKERS from the same environment.
+func (s *Config) checkOverflow(e *config.Env) {
+	if !s.FetchOverflow {
+		return
+	}
+	if len(s.KafkaBrokers) == 0 {
+		e.Fail(EnvKafkaBrokers, "required when %s=true", EnvFetchOverflow)
+	}
+	if err := s.KafkaSecurity.Check(); err != nil {
+		e.Fail(EnvKafkaSASLMechanism, "%v", err)
+	}
+}
+
 // String describes the settings without credentials.
 func (s Config) String() string {
-	return fmt.Sprintf("elasticsearch={%s} index=%q doc_id=%s event_format=%s on_failure=%s dlq_target=%q dlq_security={%s} fetch_overflow=%t function=%q",
-		s.Elasticsearch, s.Document.Index, docIDName(s.Document.DocID), s.EventFormat, s.OnFailure, s.dlqTargetString(), s.dlqSecurityString(), s.FetchOverflow, s.FunctionName)
+	return fmt.Sprintf("elasticsearch={%s} index=%q doc_id=%s event_format=%s on_failure=%s dlq_target=%q dlq_security={%s} fetch_overflow=%t kafka_brokers=%q kafka_security={%s} function=%q",
+		s.Elasticsearch, s.Document.Index, docIDName(s.Document.DocID), s.EventFormat, s.OnFailure, s.dlqTargetString(), securityString(s.DLQSecurity), s.FetchOverflow, s.KafkaBrokers, securityString(s.KafkaSecurity), s.FunctionName)
 }
 
 // LogValue makes slog print the settings without credentials.
@@ -250,9 +278,10 @@ func (s Config) LogValue() slog.Value {
 		slog.String("event_format", s.EventFormat.String()),
 		slog.String("on_failure", s.OnFailure),
 		slog.String("dlq_target", s.dlqTargetString()),
-		slog.String("dlq_security", s.dlqSecurityString()),
+		slog.String("dlq_security", securityString(s.DLQSecurity)),
 		slog.Bool("fetch_overflow", s.FetchOverflow),
 		slog.Any("kafka_brokers", s.KafkaBrokers),
+		slog.String("kafka_security", securityString(s.KafkaSecurity)),
 		slog.Bool("report_batch_item_failures", s.ReportBatchItemFailures),
 		slog.String("function", s.FunctionName),
 	)
@@ -269,8 +298,9 @@ func (s Config) dlqTargetString() string {
 	return t.String()
 }
 
-func (s Config) dlqSecurityString() string {
-	d := s.DLQSecurity
+// securityString describes Kafka security settings with the password
+// redacted.
+func securityString(d kafkawire.Security) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "tls=%t ca_cert=%t sasl_mechanism=%q username=%q password=%q", d.TLS, d.CACert != "", d.SASLMechanism, d.Username, config.Redact(d.Password))
 	return b.String()

@@ -13,6 +13,7 @@ import (
 	"github.com/esconnect/esconnect/shared/esbulk"
 	"github.com/esconnect/esconnect/shared/esclient"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkawire"
 	"github.com/esconnect/esconnect/shared/msgdoc"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -62,8 +63,12 @@ func TestLoadSinkValues(t *testing.T) {
 			EnvFetchOverflow: "true", EnvKafkaBrokers: "127.0.0.1:9092, 127.0.0.1:9093", EnvEventFormat: "alibaba-connector",
 			EnvMaxValueBytes: "1MiB", EnvReportBatchItemFailures: "true", EnvFunctionName: "explicit", EnvFCFunctionName: "fc",
 			EnvDocID: "key", EnvIncludeHeaders: "yes",
+			EnvKafkaTLS: "true", EnvKafkaSASLMechanism: "SCRAM-SHA-256", EnvKafkaUsername: "u", EnvKafkaPassword: "p",
 		}, func(t *testing.T, s Config) {
 			d := s.Document
+			if want := (kafkawire.Security{TLS: true, SASLMechanism: "scram-sha-256", Username: "u", Password: "p"}); s.KafkaSecurity != want {
+				t.Errorf("KafkaSecurity = %+v, want %+v", s.KafkaSecurity, want)
+			}
 			if !s.FetchOverflow || len(s.KafkaBrokers) != 2 || s.EventFormat != kafkaevent.FormatAlibabaConnector ||
 				d.MaxValueBytes != 1<<20 || !s.ReportBatchItemFailures || s.FunctionName != "explicit" || d.DocID != msgdoc.IDKey || !d.IncludeHeaders {
 				t.Errorf("values wrong: %+v", s)
@@ -162,6 +167,10 @@ func TestLoadSinkDLQProblems(t *testing.T) {
 		{"security on es target", map[string]string{EnvDLQTarget: "es://x", EnvDLQTLS: "true"}, EnvDLQTarget},
 		{"sasl without password", map[string]string{EnvDLQTarget: "kafka://h:1/t", EnvDLQSASLMechanism: "plain", EnvDLQUsername: "u"}, EnvDLQSASLMechanism},
 		{"unknown mechanism", map[string]string{EnvDLQTarget: "kafka://h:1/t", EnvDLQSASLMechanism: "gssapi"}, EnvDLQSASLMechanism},
+		{"overflow sasl without username", map[string]string{EnvFetchOverflow: "true", EnvKafkaBrokers: "h:1",
+			EnvKafkaSASLMechanism: "plain", EnvKafkaPassword: "s3cret"}, EnvKafkaSASLMechanism},
+		{"overflow unknown mechanism", map[string]string{EnvFetchOverflow: "true", EnvKafkaBrokers: "h:1",
+			EnvKafkaSASLMechanism: "oauthbearer"}, EnvKafkaSASLMechanism},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,6 +191,8 @@ func TestSinkRedactsCredentials(t *testing.T) {
 		EnvSinkIndex: "idx", esclient.EnvUsername: "elastic", esclient.EnvPassword: "es-s3cret",
 		EnvDLQTarget: "kafka://127.0.0.1:9092/dlq?password=q-s3cret", EnvDLQSASLMechanism: "plain",
 		EnvDLQUsername: "u", EnvDLQPassword: "env-s3cret",
+		EnvFetchOverflow: "true", EnvKafkaBrokers: "127.0.0.1:9093", EnvKafkaSASLMechanism: "plain",
+		EnvKafkaUsername: "u", EnvKafkaPassword: "overflow-s3cret",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -189,13 +200,13 @@ func TestSinkRedactsCredentials(t *testing.T) {
 	var logged strings.Builder
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("settings", "sink", s)
 	for _, out := range []string{s.String(), fmt.Sprint(s), logged.String()} {
-		for _, secret := range []string{"es-s3cret", "q-s3cret", "env-s3cret"} {
+		for _, secret := range []string{"es-s3cret", "q-s3cret", "env-s3cret", "overflow-s3cret"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("output leaks %s: %s", secret, out)
 			}
 		}
 	}
-	if !strings.Contains(logged.String(), "127.0.0.1:9092/dlq") {
+	if !strings.Contains(logged.String(), "127.0.0.1:9092/dlq") || !strings.Contains(logged.String(), "127.0.0.1:9093") {
 		t.Errorf("log lacks the target: %s", logged.String())
 	}
 }

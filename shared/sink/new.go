@@ -37,19 +37,17 @@ func checkSetup(cfg Config) error {
 }
 
 // newHandler wires the handler to what Open built: the document builder,
-// the bulk writer, the dead-letter publisher (nil unless ON_FAILURE=dlq)
-// and the log.
-func newHandler(cfg Config, bld *msgdoc.Builder, w *esbulk.Writer, dlq deadletter.Publisher, log *slog.Logger) *Handler {
+// the bulk writer, the dead-letter publisher (nil unless ON_FAILURE=dlq),
+// the overflow fetcher (nil unless FETCH_OVERFLOW) and the log.
+func newHandler(cfg Config, bld *msgdoc.Builder, w *esbulk.Writer, dlq deadletter.Publisher, fetcher *overflowFetcher, log *slog.Logger) *Handler {
 	h := &Handler{
 		cfg:      cfg,
 		builder:  bld,
 		bulk:     w,
 		dlq:      dlq,
+		fetcher:  fetcher,
 		log:      log,
 		decodeOp: kafkaevent.DecodeOptions{Format: cfg.EventFormat, BinaryValues: cfg.EventBinaryValues},
-	}
-	if cfg.FetchOverflow {
-		h.fetcher = newOverflowFetcher(cfg.KafkaBrokers, overflowDialTimeout)
 	}
 	return h
 }

@@ -50,9 +50,20 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Handler, func() e
 			return nil, nil, fmt.Errorf("%w: %s: %w", ErrConfig, EnvDLQTarget, err)
 		}
 	}
-	h := newHandler(cfg, bld, w, dlq, log)
+	var fetcher *overflowFetcher
+	if cfg.FetchOverflow {
+		if fetcher, err = newOverflowFetcher(cfg.KafkaBrokers, cfg.KafkaSecurity, overflowDialTimeout); err != nil {
+			_ = closeDLQ(dlq)
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrConfig, EnvKafkaSASLMechanism, err)
+		}
+	}
+	h := newHandler(cfg, bld, w, dlq, fetcher, log)
 	closeFn := func() error {
 		err := closeDLQ(dlq)
+		if fetcher != nil {
+			// Its idle connections to the leaders it read from.
+			_ = fetcher.cl.Close()
+		}
 		// A graceful server shutdown on the other side (esnode in the dev
 		// stack) would wait for pooled connections, and a self-hosted
 		// process would leave sockets open.

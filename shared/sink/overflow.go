@@ -31,16 +31,21 @@ type overflowFetcher struct {
 	cl *kafkawire.Client
 }
 
-// newOverflowFetcher returns a fetcher that reads from brokers, connecting
-// within dialTimeout. It keeps a connection to each leader it read from
-// for the next overflow record (see kafkawire's idle timeout).
-func newOverflowFetcher(brokers []string, dialTimeout time.Duration) *overflowFetcher {
-	return &overflowFetcher{cl: kafkawire.New(kafkawire.Config{
+// newOverflowFetcher returns a fetcher that reads from brokers with sec's
+// TLS and SASL, connecting within dialTimeout. It keeps a connection to
+// each leader it read from for the next overflow record (see kafkawire's
+// idle timeout).
+func newOverflowFetcher(brokers []string, sec kafkawire.Security, dialTimeout time.Duration) (*overflowFetcher, error) {
+	cfg := kafkawire.Config{
 		Brokers:       brokers,
 		ClientID:      "esconnect-overflow",
 		DialTimeout:   dialTimeout,
 		MaxFetchBytes: overflowMaxBytes,
-	})}
+	}
+	if err := sec.Apply(&cfg); err != nil {
+		return nil, fmt.Errorf("overflow fetch: %w", err)
+	}
+	return &overflowFetcher{cl: kafkawire.New(cfg)}, nil
 }
 
 // fetch returns the value of the message at topic/partition/offset. A

@@ -9,6 +9,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/esconnect/esconnect/shared/kafkawire"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
 
@@ -34,19 +35,26 @@ func testOverflowFetch(t *testing.T, k *targettest.Kafka) {
 	// Each codec writes one batch of two messages, so that offsets 2i and
 	// 2i+1 were compressed with tests[i].codec.
 	for _, tc := range tests {
+		// A transport of its own: kafka-go's default one caches metadata
+		// across tests and reports a topic newer than its cache as unknown.
+		transport := &kafka.Transport{}
 		w := &kafka.Writer{Addr: kafka.TCP(k.Brokers...), Topic: topic, RequiredAcks: kafka.RequireAll,
-			BatchTimeout: time.Millisecond, BatchBytes: 1 << 20}
+			BatchTimeout: time.Millisecond, BatchBytes: 1 << 20, Transport: transport}
 		if tc.codec != nil {
 			w.Compression = kafka.Compression(tc.codec.Code())
 		}
 		err := w.WriteMessages(ctx, kafka.Message{Value: []byte("first-" + tc.name)}, kafka.Message{Value: []byte(large)})
 		w.Close()
+		transport.CloseIdleConnections()
 		if err != nil {
 			t.Fatalf("produce %s: %v", tc.name, err)
 		}
 	}
 
-	f := newOverflowFetcher(k.Brokers, 5*time.Second)
+	f, err := newOverflowFetcher(k.Brokers, kafkawire.Security{}, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { f.cl.Close() })
 	for i, tc := range tests {
 		for j, want := range []string{"first-" + tc.name, large} {
@@ -69,9 +77,12 @@ func testOverflowFetch(t *testing.T, k *targettest.Kafka) {
 }
 
 func TestOverflowFetchUnreachableIsTransient(t *testing.T) {
-	f := newOverflowFetcher([]string{"127.0.0.1:1"}, time.Second)
+	f, err := newOverflowFetcher([]string{"127.0.0.1:1"}, kafkawire.Security{}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { f.cl.Close() })
-	_, err := f.fetch(t.Context(), "big", 0, 0)
+	_, err = f.fetch(t.Context(), "big", 0, 0)
 	if err == nil || errors.Is(err, ErrOverflowGone) {
 		t.Fatalf("fetch from a closed port = %v, want a transient error", err)
 	}
