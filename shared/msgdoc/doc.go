@@ -54,7 +54,7 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"offset":`...)
-	dst = strconv.AppendInt(dst, r.Offset, 10)
+	dst = jsonstr.AppendInt(dst, r.Offset)
 
 	// Decide the value first: truncation and overflow set overflowFlag,
 	// which precedes value in the connector's field order.
@@ -74,9 +74,9 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 	dst = append(dst, `,"overflowFlag":`...)
 	dst = strconv.AppendBool(dst, overflow)
 	dst = append(dst, `,"partition":`...)
-	dst = strconv.AppendInt(dst, int64(r.Partition), 10)
+	dst = jsonstr.AppendInt(dst, int64(r.Partition))
 	dst = append(dst, `,"timestamp":`...)
-	dst = strconv.AppendInt(dst, r.Timestamp, 10)
+	dst = jsonstr.AppendInt(dst, r.Timestamp)
 	dst = append(dst, `,"topic":`...)
 	if r.Topic != bld.topic || bld.topicJSON == nil {
 		bld.topic, bld.topicJSON = r.Topic, jsonstr.Append(bld.topicJSON[:0], r.Topic)
@@ -102,7 +102,7 @@ func (bld *Builder) appendMsgBody(dst []byte, r *kafkaevent.Record) ([]byte, *Er
 	// Every decoder sets ValueSize: the size the trigger reported (the
 	// Alibaba connector's valueSize, an overflow record's real size) or the
 	// value's length.
-	dst = strconv.AppendInt(dst, int64(r.ValueSize), 10)
+	dst = jsonstr.AppendInt(dst, int64(r.ValueSize))
 	if o.IncludeHeaders && r.Headers != nil {
 		dst = appendHeaders(dst, r.Headers)
 	}

@@ -1,0 +1,62 @@
+package jsonstr
+
+// digitPairs holds "00" to "99", two bytes each.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// AppendInt appends v in base 10, as strconv.AppendInt does. It writes the
+// digits straight into dst's spare capacity: the offsets, partitions,
+// timestamps and sizes of every document are the most frequent numbers the
+// sink writes, and strconv formats into a buffer of its own first and then
+// copies, which showed as a tenth of the document builder's time.
+func AppendInt(dst []byte, v int64) []byte {
+	u := uint64(v)
+	if v < 0 {
+		dst = append(dst, '-')
+		u = -u
+	}
+	n := uintLen(u)
+	start := len(dst)
+	if cap(dst)-start < n {
+		dst = append(dst, make([]byte, n)...)
+	} else {
+		dst = dst[:start+n]
+	}
+	i := start + n
+	for u >= 100 {
+		q := u / 100
+		p := (u - q*100) * 2
+		i -= 2
+		dst[i], dst[i+1] = digitPairs[p], digitPairs[p+1]
+		u = q
+	}
+	if u >= 10 {
+		p := u * 2
+		dst[i-2], dst[i-1] = digitPairs[p], digitPairs[p+1]
+	} else {
+		dst[i-1] = byte('0' + u)
+	}
+	return dst
+}
+
+// uintLen is the number of decimal digits of u.
+func uintLen(u uint64) int {
+	n := 1
+	for u >= 10000 {
+		u /= 10000
+		n += 4
+	}
+	for u >= 10 {
+		u /= 10
+		n++
+	}
+	return n
+}
