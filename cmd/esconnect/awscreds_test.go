@@ -56,3 +56,33 @@ func TestInvokeSigV4Profile(t *testing.T) {
 		t.Fatal("stderr shows the secret key")
 	}
 }
+
+// TestConnectorSigV4Profile: the connector service signs with the default
+// chain too. The connector does not exist, so a signed check-in is answered
+// 404 by the node; an unsigned one would be refused before that.
+func TestConnectorSigV4Profile(t *testing.T) {
+	const keyID, secret = "AKIDPROFILE", "profile-secret"
+	node := esnodetest.Start(t, esnode.Options{SigV4: &sigv4.Verifier{Region: "eu-north-1", Service: sigv4.ServiceES,
+		Keys: map[string]aws.Credentials{keyID: {AccessKeyID: keyID, SecretAccessKey: secret}}}})
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(creds, []byte("[ops]\naws_access_key_id = "+keyID+"\naws_secret_access_key = "+secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"ES_URL": node.URL, "ES_AUTH": "aws-sigv4", "AWS_REGION": "eu-north-1", "AWS_PROFILE": "ops",
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": creds,
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+	} {
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	code := runMain([]string{"connector", "run", "--id", "no-such-connector", "--once"}, &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "resource_not_found_exception") {
+		t.Fatalf("exit %d, stderr %s; want the node's 404 for a signed request", code, stderr.String())
+	}
+	if strings.Contains(stderr.String()+stdout.String(), secret) {
+		t.Fatal("output shows the secret key")
+	}
+}

@@ -49,6 +49,9 @@ func runConnector(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return &exitCodeError{code: 2, err: fmt.Errorf("settings:\n%w", err)}
 	}
+	if err := useAWSChain(ctx, &cfg.Elasticsearch); err != nil {
+		return err
+	}
 	level := slog.LevelWarn
 	if *verbose || !*once {
 		level = slog.LevelInfo

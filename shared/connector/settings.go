@@ -40,7 +40,7 @@ func envFromConnector(environ []string, indexName string, cfg map[string]any, fi
 	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PG_") || k == pgsync.EnvSyncQueries || k == "ES_INDEX" || k == pgsync.EnvSyncJobsIndex {
+		if strings.HasPrefix(k, "PG_") || k == pgsync.EnvSyncQueries || k == pgsync.EnvIndex || k == pgsync.EnvSyncJobsIndex {
 			continue
 		}
 		env[k] = v
@@ -102,7 +102,7 @@ func envFromConnector(environ []string, indexName string, cfg map[string]any, fi
 	env[pgsync.EnvPGDatabase] = text(FieldDatabase)
 	env[pgsync.EnvPGSchema] = text(FieldSchema)
 	env[pgsync.EnvPGTables] = text(FieldTables)
-	env["ES_INDEX"] = indexName
+	env[pgsync.EnvIndex] = indexName
 	if fs := text(FieldFetchSize); fs != "" {
 		env[pgsync.EnvFetchSize] = fs
 	}
@@ -205,7 +205,7 @@ func connectorNames(msg string) string {
 		pgsync.EnvPGHost: FieldHost, pgsync.EnvPGPort: FieldPort, pgsync.EnvPGUser: FieldUsername,
 		pgsync.EnvPGPassword: FieldPassword, pgsync.EnvPGDatabase: FieldDatabase, pgsync.EnvPGSchema: FieldSchema,
 		pgsync.EnvPGTables: FieldTables, pgsync.EnvFetchSize: FieldFetchSize, pgsync.EnvSyncQueries: "advanced sync rules",
-		"ES_INDEX": "index_name", pgsync.EnvPGSSLRootCert: FieldSSLCA,
+		pgsync.EnvIndex: "index_name", pgsync.EnvPGSSLRootCert: FieldSSLCA,
 	}
 	keys := make([]string, 0, len(names))
 	for k := range names {
