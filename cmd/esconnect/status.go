@@ -62,7 +62,7 @@ func (k *kafkaFlags) open() (*kafkaops.Admin, error) {
 	}
 	sec := k.sec
 	sec.Password = k.password
-	tr, err := sec.Transport(10 * time.Second)
+	tr, err := kafkaops.Transport(sec, 10*time.Second)
 	if err != nil {
 		return nil, &exitCodeError{code: 2, err: err}
 	}

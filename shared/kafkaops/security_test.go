@@ -35,7 +35,7 @@ func TestSecurityTransport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tr, err := tt.sec.Transport(time.Second)
+			tr, err := Transport(tt.sec, time.Second)
 			if tt.bad {
 				if !errors.Is(err, ErrSecurity) {
 					t.Fatalf("err %v, want ErrSecurity", err)

@@ -71,13 +71,11 @@ func (s Security) Apply(cfg *Config) error {
 	if err := s.Check(); err != nil {
 		return err
 	}
-	if s.TLS || s.CACert != "" {
-		tc, err := tlsConfig(s.CACert)
-		if err != nil {
-			return err
-		}
-		cfg.TLS = tc
+	tc, err := s.TLSConfig()
+	if err != nil {
+		return err
 	}
+	cfg.TLS = tc
 	switch strings.ToLower(s.SASLMechanism) {
 	case MechanismPlain:
 		cfg.SASL = plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()
@@ -87,6 +85,15 @@ func (s Security) Apply(cfg *Config) error {
 		cfg.SASL = scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()
 	}
 	return nil
+}
+
+// TLSConfig is the TLS configuration s asks for, verifying brokers against
+// the system roots or CACert; nil when s is plaintext.
+func (s Security) TLSConfig() (*tls.Config, error) {
+	if !s.TLS && s.CACert == "" {
+		return nil, nil
+	}
+	return tlsConfig(s.CACert)
 }
 
 func tlsConfig(caCert string) (*tls.Config, error) {

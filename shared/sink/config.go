@@ -46,8 +46,8 @@ const (
 	EnvKafkaTLS                = "KAFKA_TLS"
 	EnvKafkaCACert             = "KAFKA_CA_CERT"
 	EnvKafkaSASLMechanism      = "KAFKA_SASL_MECHANISM"
-	EnvKafkaUsername           = "KAFKA_USERNAME"
-	EnvKafkaPassword           = "KAFKA_PASSWORD"
+	EnvKafkaSASLUsername       = "KAFKA_SASL_USERNAME"
+	EnvKafkaSASLPassword       = "KAFKA_SASL_PASSWORD"
 	EnvReportBatchItemFailures = "REPORT_BATCH_ITEM_FAILURES"
 	EnvFunctionName            = "FUNCTION_NAME"
 	// Platform variables FUNCTION_NAME defaults from.
@@ -139,8 +139,8 @@ func LoadConfig(e *config.Env) (Config, error) {
 			TLS:           e.Bool(EnvKafkaTLS, false),
 			CACert:        e.String(EnvKafkaCACert, ""),
 			SASLMechanism: e.Enum(EnvKafkaSASLMechanism, "", kafkawire.MechanismPlain, kafkawire.MechanismSCRAMSHA256, kafkawire.MechanismSCRAMSHA512),
-			Username:      e.String(EnvKafkaUsername, ""),
-			Password:      e.Secret(EnvKafkaPassword, ""),
+			Username:      e.String(EnvKafkaSASLUsername, ""),
+			Password:      e.Secret(EnvKafkaSASLPassword, ""),
 		},
 		ReportBatchItemFailures: e.Bool(EnvReportBatchItemFailures, false),
 		FunctionName:            e.String(EnvFunctionName, e.String(EnvAWSFunctionName, e.String(EnvFCFunctionName, ""))),

@@ -63,7 +63,7 @@ func TestLoadSinkValues(t *testing.T) {
 			EnvFetchOverflow: "true", EnvKafkaBrokers: "127.0.0.1:9092, 127.0.0.1:9093", EnvEventFormat: "alibaba-connector",
 			EnvMaxValueBytes: "1MiB", EnvReportBatchItemFailures: "true", EnvFunctionName: "explicit", EnvFCFunctionName: "fc",
 			EnvDocID: "key", EnvIncludeHeaders: "yes",
-			EnvKafkaTLS: "true", EnvKafkaSASLMechanism: "SCRAM-SHA-256", EnvKafkaUsername: "u", EnvKafkaPassword: "p",
+			EnvKafkaTLS: "true", EnvKafkaSASLMechanism: "SCRAM-SHA-256", EnvKafkaSASLUsername: "u", EnvKafkaSASLPassword: "p",
 		}, func(t *testing.T, s Config) {
 			d := s.Document
 			if want := (kafkawire.Security{TLS: true, SASLMechanism: "scram-sha-256", Username: "u", Password: "p"}); s.KafkaSecurity != want {
@@ -168,7 +168,7 @@ func TestLoadSinkDLQProblems(t *testing.T) {
 		{"sasl without password", map[string]string{EnvDLQTarget: "kafka://h:1/t", EnvDLQSASLMechanism: "plain", EnvDLQUsername: "u"}, EnvDLQSASLMechanism},
 		{"unknown mechanism", map[string]string{EnvDLQTarget: "kafka://h:1/t", EnvDLQSASLMechanism: "gssapi"}, EnvDLQSASLMechanism},
 		{"overflow sasl without username", map[string]string{EnvFetchOverflow: "true", EnvKafkaBrokers: "h:1",
-			EnvKafkaSASLMechanism: "plain", EnvKafkaPassword: "s3cret"}, EnvKafkaSASLMechanism},
+			EnvKafkaSASLMechanism: "plain", EnvKafkaSASLPassword: "s3cret"}, EnvKafkaSASLMechanism},
 		{"overflow unknown mechanism", map[string]string{EnvFetchOverflow: "true", EnvKafkaBrokers: "h:1",
 			EnvKafkaSASLMechanism: "oauthbearer"}, EnvKafkaSASLMechanism},
 	}
@@ -192,7 +192,7 @@ func TestSinkRedactsCredentials(t *testing.T) {
 		EnvDLQTarget: "kafka://127.0.0.1:9092/dlq?password=q-s3cret", EnvDLQSASLMechanism: "plain",
 		EnvDLQUsername: "u", EnvDLQPassword: "env-s3cret",
 		EnvFetchOverflow: "true", EnvKafkaBrokers: "127.0.0.1:9093", EnvKafkaSASLMechanism: "plain",
-		EnvKafkaUsername: "u", EnvKafkaPassword: "overflow-s3cret",
+		EnvKafkaSASLUsername: "u", EnvKafkaSASLPassword: "overflow-s3cret",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -148,11 +148,11 @@ func TestOverflowFetchWithSASLOnKfake(t *testing.T) {
 	env := map[string]string{
 		"ES_URL": srv.URL, EnvSinkIndex: "overflow", EnvEventFormat: "alibaba-connector", EnvOnFailure: OnFailureLog,
 		EnvFetchOverflow: "true", EnvKafkaBrokers: strings.Join(brokers, ","),
-		EnvKafkaSASLMechanism: "scram-sha-512", EnvKafkaUsername: user, EnvKafkaPassword: pw,
+		EnvKafkaSASLMechanism: "scram-sha-512", EnvKafkaSASLUsername: user, EnvKafkaSASLPassword: pw,
 	}
 	checkOverflowResult(t, handleOverflow(t, env, overflowEvent(t, topic, len(large))), topic)
 
-	env[EnvKafkaPassword] = "wrong-pw-123"
+	env[EnvKafkaSASLPassword] = "wrong-pw-123"
 	cfg, err := LoadConfig(config.FromMap(env))
 	if err != nil {
 		t.Fatal(err)
