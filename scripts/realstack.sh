@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # The real servers the integration suite also runs against, as local
-# processes on 127.0.0.1: Elasticsearch 8 and 7, OpenSearch 2 and Apache
-# Kafka 4 (KRaft). Versions are pinned in scripts/realstack/pom.xml and
+# processes on 127.0.0.1: Elasticsearch 8 and 7, OpenSearch 1, 2 and 3 and
+# Apache Kafka 4 (KRaft). Versions are pinned in scripts/realstack/pom.xml and
 # resolved from Maven Central with Maven; see docs/realstack.md.
 #
 #   realstack.sh start [TARGET...]   start (all targets by default) and wait until each answers
-#   realstack.sh stop                stop what is running, by pid
+#   realstack.sh stop [TARGET...]    stop (all targets by default) what is running, by pid
 #   realstack.sh env                 print ESCONNECT_TEST_*=... lines for what is running
 #   realstack.sh status              one line per target
 #   realstack.sh run -- CMD...       start all, run CMD with the env lines exported, stop;
 #                                    exits with CMD's status (or start's failure)
 #
-# Targets: es8 es7 opensearch kafka. A target that cannot be resolved or
-# started makes `start` fail naming it; nothing falls back to the embedded
-# doubles.
+# Targets: es8 es7 opensearch opensearch1 opensearch3 kafka. A target that
+# cannot be resolved or started makes `start` fail naming it; nothing falls
+# back to the embedded doubles.
 #
 # Settings (environment): ESCONNECT_REALSTACK_DIR (state, default
 # ${TMPDIR:-/tmp}/esconnect-realstack), REALSTACK_HEAP (JVM heap of each
 # server, default 512m), REALSTACK_START_TIMEOUT (seconds, default 180),
 # REALSTACK_PORT_BASE (default 19200: es8 +0, es7 +1, opensearch +2,
-# kafka 19092 and its controller 19093 are REALSTACK_KAFKA_PORT and +1),
-# JAVA_HOME (default: the java on PATH).
+# opensearch1 +3, opensearch3 +4; kafka 19092 and its controller 19093 are
+# REALSTACK_KAFKA_PORT and +1), JAVA_HOME (default: the java on PATH),
+# REALSTACK_JAVA21_HOME (a Java 21 or later for OpenSearch 3, which needs
+# it; default /usr/lib/jvm/temurin-25-jdk-amd64, else JAVA_HOME).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,7 @@ heap=${REALSTACK_HEAP:-512m}
 timeout=${REALSTACK_START_TIMEOUT:-180}
 base=${REALSTACK_PORT_BASE:-19200}
 kafka_port=${REALSTACK_KAFKA_PORT:-19092}
-all_targets=(es8 es7 opensearch kafka)
+all_targets=(es8 es7 opensearch opensearch1 opensearch3 kafka)
 # Elasticsearch and OpenSearch refuse to run as root; when we are root they
 # run as this system user, created on first use.
 run_user=esconnect-realstack
@@ -50,6 +52,8 @@ http_port() {
   es8) echo $((base + 0)) ;;
   es7) echo $((base + 1)) ;;
   opensearch) echo $((base + 2)) ;;
+  opensearch1) echo $((base + 3)) ;;
+  opensearch3) echo $((base + 4)) ;;
   esac
 }
 
@@ -58,6 +62,8 @@ env_name() {
   es8) echo ESCONNECT_TEST_ES8_URL ;;
   es7) echo ESCONNECT_TEST_ES7_URL ;;
   opensearch) echo ESCONNECT_TEST_OPENSEARCH_URL ;;
+  opensearch1) echo ESCONNECT_TEST_OPENSEARCH1_URL ;;
+  opensearch3) echo ESCONNECT_TEST_OPENSEARCH3_URL ;;
   kafka) echo ESCONNECT_TEST_KAFKA_BROKERS ;;
   esac
 }
@@ -76,6 +82,27 @@ java_home() {
   fi
   command -v java >/dev/null 2>&1 || die "no java on PATH and JAVA_HOME is not set"
   dirname "$(dirname "$(readlink -f "$(command -v java)")")"
+}
+
+# java_major is the feature release of the JDK at $1 (17 for 17.0.15).
+java_major() {
+  local v
+  v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
+  [ -n "$v" ] || v=$("$1/bin/java" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\).*/\1/p')
+  echo "${v:-0}"
+}
+
+# java21_home is the JDK OpenSearch 3 runs on: it needs Java 21 or later.
+java21_home() {
+  local j=${REALSTACK_JAVA21_HOME:-}
+  if [ -z "$j" ]; then
+    j=/usr/lib/jvm/temurin-25-jdk-amd64
+    [ -x "$j/bin/java" ] || j=$(java_home)
+  fi
+  [ -x "$j/bin/java" ] || die "opensearch3: $j/bin/java is missing (set REALSTACK_JAVA21_HOME to a Java 21 or later)"
+  [ "$(java_major "$j")" -ge 21 ] ||
+    die "opensearch3: OpenSearch 3 needs Java 21 or later; $j is Java $(java_major "$j") (set REALSTACK_JAVA21_HOME)"
+  echo "$j"
 }
 
 # mvn_quiet runs Maven offline first (everything is cached after the first
@@ -145,6 +172,8 @@ start_search() {
   es8) kind=elasticsearch version=$(pom_property es8.version) ;;
   es7) kind=elasticsearch version=$(pom_property es7.version) ;;
   opensearch) kind=opensearch version=$(pom_property opensearch.version) ;;
+  opensearch1) kind=opensearch version=$(pom_property opensearch1.version) ;;
+  opensearch3) kind=opensearch version=$(pom_property opensearch3.version) ;;
   esac
   mvn_quiet "dependency:unpack@$target" "-Drealstack.dist=$state/dist" ||
     die "$target: Maven could not resolve the $kind $version distribution (see scripts/realstack/pom.xml, execution $target)"
@@ -164,7 +193,8 @@ start_search() {
     echo "discovery.type: single-node"
     echo "path.data: $dir/data"
     echo "path.logs: $dir/logs"
-    # The machine's disk fill must not turn indices read-only mid-suite.
+    # The machine's disk fill must not turn indices read-only mid-suite
+    # (the same setting on Elasticsearch 7 and 8 and OpenSearch 1 to 3).
     echo "cluster.routing.allocation.disk.threshold_enabled: false"
     # A limit low enough for the suite to reach (see docs/realstack.md).
     echo "http.max_content_length: 16mb"
@@ -177,8 +207,12 @@ start_search() {
   sed -i -e "s:file=logs/:file=$dir/logs/:; s:ErrorFile=logs/:ErrorFile=$dir/logs/:; s:HeapDumpPath=data:HeapDumpPath=$dir/data:" "$conf/jvm.options"
   [ "$user" = "$(id -un)" ] || chown -R "$user" "$conf"
   local java
-  java=$(java_home)
-  log "$target: starting $kind $version on 127.0.0.1:$port"
+  if [ "$target" = opensearch3 ]; then
+    java=$(java21_home)
+  else
+    java=$(java_home)
+  fi
+  log "$target: starting $kind $version on 127.0.0.1:$port (Java $(java_major "$java"))"
   if [ "$kind" = elasticsearch ]; then
     as_user "$user" env ES_JAVA_HOME="$java" ES_PATH_CONF="$conf" ES_TMPDIR="$dir/tmp" \
       ES_JAVA_OPTS="-Xms$heap -Xmx$heap" \
@@ -280,7 +314,7 @@ cmd_start() {
   local targets=("$@") user t
   [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
   for t in "${targets[@]}"; do
-    case $t in es8 | es7 | opensearch | kafka) ;; *) die "unknown target '$t' (targets: ${all_targets[*]})" ;; esac
+    known_target "$t"
   done
   command -v curl >/dev/null 2>&1 || die "curl is needed to check the servers"
   mkdir -p "$state/run" "$state/dist"
@@ -304,7 +338,25 @@ cmd_start() {
   cmd_env
 }
 
-cmd_stop() { stop_except; }
+known_target() {
+  [[ " ${all_targets[*]} " == *" $1 "* ]] || die "unknown target '$1' (targets: ${all_targets[*]})"
+}
+
+# cmd_stop stops the targets named, all of them by default.
+cmd_stop() {
+  local t keep=()
+  [ $# -gt 0 ] || {
+    stop_except
+    return
+  }
+  for t in "$@"; do
+    known_target "$t"
+  done
+  for t in "${all_targets[@]}"; do
+    [[ " $* " == *" $t "* ]] || keep+=("$t")
+  done
+  stop_except "${keep[@]}"
+}
 
 # stop_except stops every running target but the ones named.
 stop_except() {
@@ -384,11 +436,14 @@ start)
   shift
   cmd_start "$@"
   ;;
-stop) cmd_stop ;;
+stop)
+  shift
+  cmd_stop "$@"
+  ;;
 env) cmd_env ;;
 status) cmd_status ;;
 *)
-  sed -n '2,24s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,27s/^# \{0,1\}//p' "$0" >&2
   exit 2
   ;;
 esac

@@ -85,7 +85,9 @@ func TestMappingErrorType(t *testing.T) {
 	}{
 		{Engine{Distribution: Elasticsearch, Version: "8.19.21"}, "document_parsing_exception"},
 		{Engine{Distribution: Elasticsearch, Version: "7.17.29"}, "mapper_parsing_exception"},
+		{Engine{Distribution: OpenSearch, Version: "1.3.20"}, "mapper_parsing_exception"},
 		{Engine{Distribution: OpenSearch, Version: "2.19.6"}, "mapper_parsing_exception"},
+		{Engine{Distribution: OpenSearch, Version: "3.6.0"}, "mapper_parsing_exception"},
 	}
 	for _, tc := range tests {
 		if got := tc.e.MappingErrorType(); got != tc.want {

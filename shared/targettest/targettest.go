@@ -6,10 +6,12 @@
 //	ESCONNECT_TEST_ES8_URL=http://127.0.0.1:19200
 //	ESCONNECT_TEST_ES7_URL=http://127.0.0.1:19201
 //	ESCONNECT_TEST_OPENSEARCH_URL=http://127.0.0.1:19202
+//	ESCONNECT_TEST_OPENSEARCH1_URL=http://127.0.0.1:19203
+//	ESCONNECT_TEST_OPENSEARCH3_URL=http://127.0.0.1:19204
 //	ESCONNECT_TEST_KAFKA_BROKERS=127.0.0.1:19092
 //
-// Each target is a subtest named after it (esnode, es8, es7, opensearch;
-// kfake, kafka). A configured server that does not answer fails the test:
+// Each target is a subtest named after it (esnode, es8, es7, opensearch,
+// opensearch1, opensearch3; kfake, kafka). A configured server that does not answer fails the test:
 // it is never skipped. Real servers are shared by every test and package of
 // a run, so a test names its indices, topics and groups through the target
 // (Engine.Index, Kafka.Topic, Kafka.Group), which makes them private to the
@@ -43,10 +45,14 @@ import (
 
 // The environment variables naming the real servers.
 const (
-	EnvES8        = "ESCONNECT_TEST_ES8_URL"
-	EnvES7        = "ESCONNECT_TEST_ES7_URL"
-	EnvOpenSearch = "ESCONNECT_TEST_OPENSEARCH_URL"
-	EnvKafka      = "ESCONNECT_TEST_KAFKA_BROKERS"
+	EnvES8 = "ESCONNECT_TEST_ES8_URL"
+	EnvES7 = "ESCONNECT_TEST_ES7_URL"
+	// EnvOpenSearch is OpenSearch 2; EnvOpenSearch1 and EnvOpenSearch3 are
+	// OpenSearch 1 and 3, the other majors esconnect supports.
+	EnvOpenSearch  = "ESCONNECT_TEST_OPENSEARCH_URL"
+	EnvOpenSearch1 = "ESCONNECT_TEST_OPENSEARCH1_URL"
+	EnvOpenSearch3 = "ESCONNECT_TEST_OPENSEARCH3_URL"
+	EnvKafka       = "ESCONNECT_TEST_KAFKA_BROKERS"
 	// EnvCACert is a PEM file trusted for https URLs of the variables above
 	// (a cluster of one's own with a private CA).
 	EnvCACert = "ESCONNECT_TEST_CA_CERT"
@@ -86,11 +92,14 @@ var realEngines = []realEngine{
 	{"es8", EnvES8, Elasticsearch},
 	{"es7", EnvES7, Elasticsearch},
 	{"opensearch", EnvOpenSearch, OpenSearch},
+	{"opensearch1", EnvOpenSearch1, OpenSearch},
+	{"opensearch3", EnvOpenSearch3, OpenSearch},
 }
 
 // Engine is one Elasticsearch-API server a test runs against.
 type Engine struct {
-	// Name is the subtest name: esnode, es8, es7 or opensearch.
+	// Name is the subtest name: esnode, es8, es7, opensearch (2),
+	// opensearch1 or opensearch3.
 	Name string
 	// URL is the server's base URL, possibly with user information.
 	URL string
@@ -176,10 +185,10 @@ func Engines(t *testing.T, fn func(t *testing.T, e *Engine)) {
 	}
 }
 
-// Require returns the real engine named es8, es7 or opensearch, for a test
-// that compares the esnode with it or needs it for itself. An unset
-// variable fails the test, saying how to start the server, unless the
-// developer opted out (EnvEmbeddedOnly): then the test skips.
+// Require returns the real engine named es8, es7, opensearch, opensearch1 or
+// opensearch3, for a test that compares the esnode with it or needs it for
+// itself. An unset variable fails the test, saying how to start the server,
+// unless the developer opted out (EnvEmbeddedOnly): then the test skips.
 func Require(t *testing.T, name string) *Engine {
 	t.Helper()
 	for _, re := range realEngines {
