@@ -63,7 +63,7 @@ test-embedded: ## the suite against the embedded doubles only (an explicit opt-o
 	./scripts/fetch-chinook.sh
 	ESCONNECT_TEST_EMBEDDED_ONLY=1 $(GO) test $(TEST_FLAGS) ./...
 
-realstack: ## start real Elasticsearch 8 and 7, OpenSearch 2 and Kafka 4 on 127.0.0.1 and print their addresses
+realstack: ## start real Elasticsearch 8 and 7, OpenSearch 1, 2 and 3 and Kafka 4 on 127.0.0.1 and print their addresses
 	./scripts/realstack.sh start
 
 realstack-stop: ## stop the servers make realstack started
