@@ -45,10 +45,10 @@ func metaLen(a *Action) int {
 		n += len(`,"pipeline":`) + stringLen(a.Pipeline)
 	}
 	if a.VersionType != "" {
-		n += len(`,"version":,"version_type":`) + intLen(a.Version) + stringLen(a.VersionType)
+		n += len(`,"version":,"version_type":`) + jsonstr.IntLen(a.Version) + stringLen(a.VersionType)
 	}
 	if a.Op == OpUpdate && a.RetryOnConflict > 0 {
-		n += len(`,"retry_on_conflict":`) + intLen(int64(a.RetryOnConflict))
+		n += len(`,"retry_on_conflict":`) + jsonstr.IntLen(int64(a.RetryOnConflict))
 	}
 	return n
 }
@@ -77,19 +77,6 @@ func stringLen(s string) int {
 			n += size
 		}
 		i += size
-	}
-	return n
-}
-
-// intLen is the number of characters of v in base 10.
-func intLen(v int64) int {
-	n := 1
-	if v < 0 {
-		n++
-	}
-	for v >= 10 || v <= -10 {
-		v /= 10
-		n++
 	}
 	return n
 }

@@ -47,6 +47,15 @@ func AppendInt(dst []byte, v int64) []byte {
 	return dst
 }
 
+// IntLen is the number of characters AppendInt writes for v: the sizes of
+// documents and action lines are computed before they are written.
+func IntLen(v int64) int {
+	if v < 0 {
+		return 1 + uintLen(-uint64(v))
+	}
+	return uintLen(uint64(v))
+}
+
 // uintLen is the number of decimal digits of u.
 func uintLen(u uint64) int {
 	n := 1

@@ -17,6 +17,9 @@ func TestAppendIntMatchesStrconv(t *testing.T) {
 			if got := AppendInt(append([]byte(nil), prefix...), v); string(got) != string(want) {
 				t.Errorf("AppendInt(%q, %d) = %q, want %q", prefix, v, got, want)
 			}
+			if n := IntLen(v); n != len(want)-len(prefix) {
+				t.Errorf("IntLen(%d) = %d, want %d", v, n, len(want)-len(prefix))
+			}
 			if got := AppendInt(prefix[:len(prefix):len(prefix)], v); string(got) != string(want) {
 				t.Errorf("AppendInt(%q, %d) without spare capacity = %q, want %q", prefix, v, got, want)
 			}

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/esconnect/esconnect/shared/esbulk"
+	"github.com/esconnect/esconnect/shared/jsonstr"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
 )
 
@@ -134,20 +135,7 @@ func writeOffsetID(b *strings.Builder, topic string, partition int32, offset int
 
 // offsetIDLen is the length of the OffsetID of a record.
 func offsetIDLen(topic string, partition int32, offset int64) int {
-	return len(topic) + 2 + decimalLen(int64(partition)) + decimalLen(offset)
-}
-
-// decimalLen is the number of characters of v in base 10.
-func decimalLen(v int64) int {
-	n := 1
-	if v < 0 {
-		n++
-	}
-	for v >= 10 || v <= -10 {
-		v /= 10
-		n++
-	}
-	return n
+	return len(topic) + 2 + jsonstr.IntLen(int64(partition)) + jsonstr.IntLen(offset)
 }
 
 // maxKeptIDEnds bounds the offsets of ids a Builder keeps for the next
