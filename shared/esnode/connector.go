@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -70,8 +71,9 @@ type connectorHandler func(n *Node, w http.ResponseWriter, r *http.Request)
 
 // connectorMux routes /_connector requests. It is separate from the node's
 // mux because /_connector/{id} and /{index}/_mapping would be overlapping
-// patterns there; the node hands every /_connector path to it first.
-var connectorMux = func() *http.ServeMux {
+// patterns there; the node hands every /_connector path to it first. It is
+// built on first use, not at start (see lazyRegexp).
+var connectorMux = sync.OnceValue(func() *http.ServeMux {
 	m := http.NewServeMux()
 	h := func(pattern string, f connectorHandler) {
 		m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +93,7 @@ var connectorMux = func() *http.ServeMux {
 		})
 	})
 	return m
-}()
+})
 
 // isConnectorAPI reports whether the request is for the Connector API.
 func isConnectorAPI(r *http.Request) bool {
@@ -104,13 +106,13 @@ func isConnectorAPI(r *http.Request) bool {
 // as Elasticsearch answers it before any action runs.
 func (n *Node) serveConnectorAPI(w http.ResponseWriter, r *http.Request) {
 	if p := principalOf(r); p.restricted() {
-		_, pattern := connectorMux.Handler(r)
+		_, pattern := connectorMux().Handler(r)
 		if name, ok := connectorActions[pattern]; ok && !p.allowsCluster(connectorActionPrefix+name) {
 			n.deny(w, r, errUnauthorized(p, connectorActionPrefix+name, nil))
 			return
 		}
 	}
-	connectorMux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), connectorNodeKey{}, n)))
+	connectorMux().ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), connectorNodeKey{}, n)))
 }
 
 // stamp is how Elasticsearch renders an Instant.

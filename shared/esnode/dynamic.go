@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -156,7 +157,7 @@ func dynamicField(v any) *field {
 		}
 		return &field{Type: "long"}
 	case string:
-		if isoDate.MatchString(val) && looksLikeDate(val) {
+		if isoDate().MatchString(val) && looksLikeDate(val) {
 			return &field{Type: "date"}
 		}
 		if looksLikeDate(val) {
@@ -200,7 +201,7 @@ func (m *mapper) checkScalar(f *field, path string, v any) *esError {
 		case json.Number:
 			return nil
 		case string:
-			if looksLikeDate(val) || epochMillis.MatchString(val) {
+			if looksLikeDate(val) || epochMillis().MatchString(val) {
 				return nil
 			}
 		}
@@ -318,13 +319,22 @@ func preview(v any) string {
 // strict_date_optional_time and "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd". The ISO
 // year has four digits and may carry a minus sign (-4712-01-01 is 4713 BC);
 // Elasticsearch refuses longer years in either format.
+//
+// The expressions are compiled on first use: the esnode is linked into the
+// esconnect CLI, and every command (invoke included) would otherwise pay
+// for compiling them at start.
 var (
-	isoDate   = regexp.MustCompile(`^(-?\d{4})-(\d{2})-(\d{2})(T\d{2}(:\d{2}(:\d{2}([.,]\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$`)
-	slashDate = regexp.MustCompile(`^(\d{4})/(\d{2})/(\d{2})( \d{2}:\d{2}:\d{2})?$`)
+	isoDate   = lazyRegexp(`^(-?\d{4})-(\d{2})-(\d{2})(T\d{2}(:\d{2}(:\d{2}([.,]\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$`)
+	slashDate = lazyRegexp(`^(\d{4})/(\d{2})/(\d{2})( \d{2}:\d{2}:\d{2})?$`)
 	// epochMillis is the default format's other half: milliseconds since
 	// the epoch, a fraction allowed.
-	epochMillis = regexp.MustCompile(`^-?\d{1,19}(\.\d+)?$`)
+	epochMillis = lazyRegexp(`^-?\d{1,19}(\.\d+)?$`)
 )
+
+// lazyRegexp returns a function compiling expr once, when first called.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // slashDateFormat is the format a field dynamically mapped from a
 // yyyy/MM/dd value gets.
@@ -334,9 +344,9 @@ func looksLikeDate(s string) bool {
 	if len(s) < 10 || len(s) > 40 {
 		return false
 	}
-	m := isoDate.FindStringSubmatch(s)
+	m := isoDate().FindStringSubmatch(s)
 	if m == nil {
-		m = slashDate.FindStringSubmatch(s)
+		m = slashDate().FindStringSubmatch(s)
 	}
 	if m == nil {
 		return false

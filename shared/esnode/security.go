@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -158,7 +157,7 @@ type createKeyRequest struct {
 }
 
 // timeValue is ES's time unit syntax for expiration (30d, 12h, 90m...).
-var timeValue = regexp.MustCompile(`^(\d+)(nanos|micros|ms|s|m|h|d)$`)
+var timeValue = lazyRegexp(`^(\d+)(nanos|micros|ms|s|m|h|d)$`)
 
 var timeUnits = map[string]time.Duration{
 	"nanos": time.Nanosecond, "micros": time.Microsecond, "ms": time.Millisecond,
@@ -166,7 +165,7 @@ var timeUnits = map[string]time.Duration{
 }
 
 func parseExpiration(s string) (time.Duration, *esError) {
-	m := timeValue.FindStringSubmatch(strings.TrimSpace(s))
+	m := timeValue().FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return 0, errorf(http.StatusBadRequest, "parse_exception",
 			"failed to parse setting [expiration] with value [%s] as a time value: unit is missing or unrecognized", s)
