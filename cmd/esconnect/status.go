@@ -62,11 +62,11 @@ func (k *kafkaFlags) open() (*kafkaops.Admin, error) {
 	}
 	sec := k.sec
 	sec.Password = k.password
-	tr, err := kafkaops.Transport(sec, 10*time.Second)
+	opts, err := kafkaops.ClientOptions(sec, 10*time.Second)
 	if err != nil {
 		return nil, &exitCodeError{code: 2, err: err}
 	}
-	return kafkaops.New(kafkaops.Options{Brokers: brokers, Transport: tr, RequestTimeout: k.timeout})
+	return kafkaops.New(kafkaops.Options{Brokers: brokers, ClientOptions: opts, RequestTimeout: k.timeout})
 }
 
 // opsList is a repeatable flag whose values may also be comma lists.

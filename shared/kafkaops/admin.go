@@ -13,11 +13,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"slices"
 	"sort"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Options configures an Admin. Zero fields take the defaults in
@@ -25,12 +27,12 @@ import (
 type Options struct {
 	// Brokers are host:port bootstrap addresses.
 	Brokers []string
-	// Transport carries TLS and SASL settings; nil means plaintext with
-	// DialTimeout.
-	Transport *kafka.Transport
-	// DialTimeout bounds connection set-up when Transport is nil.
+	// ClientOptions carry TLS and SASL settings (see ClientOptions); nil
+	// means plaintext with DialTimeout.
+	ClientOptions []kgo.Opt
+	// DialTimeout bounds connection set-up unless ClientOptions set it.
 	DialTimeout time.Duration
-	// RequestTimeout bounds each request to the cluster.
+	// RequestTimeout bounds each request to the cluster, retries included.
 	RequestTimeout time.Duration
 	// Now is the clock used for the done time of caught-up partitions.
 	Now func() time.Time
@@ -61,11 +63,13 @@ func (o Options) withDefaults() Options {
 var ErrNoBrokers = errors.New("no broker addresses")
 
 // Admin runs the operating tools against one cluster. It is safe for
-// concurrent use.
+// concurrent use. Its client lives until Close: one command's worth of
+// requests share connections and metadata.
 type Admin struct {
-	client    *kafka.Client
-	transport *kafka.Transport
-	now       func() time.Time
+	cl      *kgo.Client
+	adm     *kadm.Client
+	timeout time.Duration
+	now     func() time.Time
 }
 
 // New returns an Admin for the cluster at opts.Brokers. It does not connect
@@ -75,20 +79,28 @@ func New(opts Options) (*Admin, error) {
 	if len(opts.Brokers) == 0 {
 		return nil, ErrNoBrokers
 	}
-	tr := opts.Transport
-	if tr == nil {
-		tr = &kafka.Transport{ClientID: ClientID, DialTimeout: opts.DialTimeout}
+	kopts := []kgo.Opt{kgo.ClientID(ClientID), kgo.DialTimeout(opts.DialTimeout)}
+	kopts = append(kopts, opts.ClientOptions...)
+	kopts = append(kopts, kgo.SeedBrokers(opts.Brokers...),
+		// kgo retries coordinator moves, a coordinator still loading its
+		// offsets and lost connections; those retries end with the
+		// request's time limit.
+		kgo.RetryTimeout(opts.RequestTimeout))
+	cl, err := kgo.NewClient(kopts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
 	}
-	return &Admin{
-		client:    &kafka.Client{Addr: kafka.TCP(opts.Brokers...), Timeout: opts.RequestTimeout, Transport: tr},
-		transport: tr,
-		now:       opts.Now,
-	}, nil
+	return &Admin{cl: cl, adm: kadm.NewClient(cl), timeout: opts.RequestTimeout, now: opts.Now}, nil
 }
 
-// Close releases the Admin's idle connections.
+// Close closes the Admin's connections; it is not usable afterwards.
 func (a *Admin) Close() {
-	a.transport.CloseIdleConnections()
+	a.cl.Close()
+}
+
+// request bounds one request to the cluster (with kgo's retries of it).
+func (a *Admin) request(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, a.timeout)
 }
 
 // ErrUnknownTopic is wrapped when a named topic does not exist.
@@ -96,29 +108,30 @@ var ErrUnknownTopic = errors.New("unknown topic")
 
 // partitions returns every partition id of each topic, sorted.
 func (a *Admin) partitions(ctx context.Context, topics []string) (map[string][]int, error) {
-	md, err := a.client.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
+	ctx, cancel := a.request(ctx)
+	defer cancel()
+	// kadm refuses an answer with fewer topics than asked, which a list
+	// naming a topic twice would get.
+	topics = slices.Compact(slices.Sorted(slices.Values(topics)))
+	md, err := a.adm.Metadata(ctx, topics...)
 	if err != nil {
 		return nil, fmt.Errorf("metadata for %q: %w", topics, err)
 	}
 	out := make(map[string][]int, len(topics))
-	for _, t := range md.Topics {
-		if t.Error != nil {
-			if errors.Is(t.Error, kafka.UnknownTopicOrPartition) {
-				return nil, fmt.Errorf("%w %q", ErrUnknownTopic, t.Name)
-			}
-			return nil, fmt.Errorf("metadata for topic %q: %w", t.Name, t.Error)
-		}
-		ids := make([]int, 0, len(t.Partitions))
-		for _, p := range t.Partitions {
-			ids = append(ids, p.ID)
-		}
-		sort.Ints(ids)
-		out[t.Name] = ids
-	}
 	for _, name := range topics {
-		if _, ok := out[name]; !ok {
+		t, ok := md.Topics[name]
+		if !ok || errors.Is(t.Err, kerr.UnknownTopicOrPartition) {
 			return nil, fmt.Errorf("%w %q", ErrUnknownTopic, name)
 		}
+		if t.Err != nil {
+			return nil, fmt.Errorf("metadata for topic %q: %w", name, t.Err)
+		}
+		ids := make([]int, 0, len(t.Partitions))
+		for p := range t.Partitions {
+			ids = append(ids, int(p))
+		}
+		sort.Ints(ids)
+		out[name] = ids
 	}
 	return out, nil
 }
@@ -131,37 +144,37 @@ const noCommit = -1
 // commit are absent. A nil topics map asks for every topic the group has
 // offsets for.
 func (a *Admin) committed(ctx context.Context, group string, topics map[string][]int) (map[string]map[int]int64, error) {
-	var resp *kafka.OffsetFetchResponse
-	err := coordinatorRetry(ctx, func() (err error) {
-		if resp, err = a.client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: topics}); err == nil {
-			err = resp.Error
-		}
-		return err
-	})
-	if err != nil && !errors.Is(err, kafka.GroupIdNotFound) {
-		return nil, fmt.Errorf("committed offsets of group %q: %w", group, err)
-	}
-	if errors.Is(resp.Error, kafka.GroupIdNotFound) {
+	ctx, cancel := a.request(ctx)
+	defer cancel()
+	resp, err := a.adm.FetchOffsets(ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
 		// Newer coordinators answer so for a group that never existed:
 		// it has no offsets, which is what older ones say.
 		return map[string]map[int]int64{}, nil
 	}
-	if resp.Error != nil {
-		return nil, fmt.Errorf("committed offsets of group %q: %w", group, resp.Error)
+	if err != nil {
+		return nil, fmt.Errorf("committed offsets of group %q: %w", group, err)
 	}
-	out := make(map[string]map[int]int64, len(resp.Topics))
-	for topic, parts := range resp.Topics {
-		for _, p := range parts {
-			if p.Error != nil {
-				return nil, fmt.Errorf("committed offset of group %q on %s/%d: %w", group, topic, p.Partition, p.Error)
+	out := make(map[string]map[int]int64, len(resp))
+	for topic, parts := range resp {
+		want, named := topics[topic]
+		if topics != nil && !named {
+			continue
+		}
+		for p, o := range parts {
+			if topics != nil && !slices.Contains(want, int(p)) {
+				continue
 			}
-			if p.CommittedOffset <= noCommit {
+			if o.Err != nil {
+				return nil, fmt.Errorf("committed offset of group %q on %s/%d: %w", group, topic, p, o.Err)
+			}
+			if o.At <= noCommit {
 				continue
 			}
 			if out[topic] == nil {
 				out[topic] = make(map[int]int64, len(parts))
 			}
-			out[topic][p.Partition] = p.CommittedOffset
+			out[topic][int(p)] = o.At
 		}
 	}
 	return out, nil
@@ -171,51 +184,52 @@ func (a *Admin) committed(ctx context.Context, group string, topics map[string][
 // end offset (one past the newest record, the high watermark).
 type bounds struct{ start, end int64 }
 
-// listOffsets asks for one timestamp (kafka.FirstOffset, kafka.LastOffset or
-// a time in epoch milliseconds) per partition and returns the offsets found;
-// -1 means no record at or after the time.
-func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int, ts int64) (map[int]int64, error) {
-	reqs := make([]kafka.OffsetRequest, len(parts))
-	for i, p := range parts {
-		reqs[i] = kafka.OffsetRequest{Partition: p, Timestamp: ts}
+// offsetLister is one of kadm's offset listings: ListStartOffsets,
+// ListEndOffsets, or ListOffsetsAfterMilli bound to a time.
+type offsetLister func(ctx context.Context, topics ...string) (kadm.ListedOffsets, error)
+
+// afterTime lists, per partition, the first offset whose record has a
+// timestamp at or after t, or the end offset when there is none.
+func (a *Admin) afterTime(t time.Time) offsetLister {
+	return func(ctx context.Context, topics ...string) (kadm.ListedOffsets, error) {
+		return a.adm.ListOffsetsAfterMilli(ctx, t.UnixMilli(), topics...)
 	}
-	resp, err := a.client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: reqs}})
+}
+
+// listOffsets returns the offsets list finds for the partitions of topic;
+// -1 is an offset the broker could not find.
+func (a *Admin) listOffsets(ctx context.Context, topic string, parts []int, list offsetLister) (map[int]int64, error) {
+	ctx, cancel := a.request(ctx)
+	defer cancel()
+	listed, err := list(ctx, topic)
 	if err != nil {
 		return nil, fmt.Errorf("list offsets of %q: %w", topic, err)
 	}
-	out := make(map[int]int64, len(parts))
-	for _, po := range resp.Topics[topic] {
-		if po.Error != nil {
-			return nil, fmt.Errorf("list offsets of %s/%d: %w", topic, po.Partition, po.Error)
-		}
-		switch ts {
-		case kafka.FirstOffset:
-			out[po.Partition] = po.FirstOffset
-		case kafka.LastOffset:
-			out[po.Partition] = po.LastOffset
-		default:
-			// kafka-go keys time lookups by the offset found; there is one.
-			out[po.Partition] = -1
-			for off := range po.Offsets {
-				out[po.Partition] = off
-			}
-		}
+	// kadm lists a topic it could not describe as partition -1.
+	if lo, ok := listed.Lookup(topic, -1); ok && lo.Err != nil {
+		return nil, fmt.Errorf("list offsets of %q: %w", topic, lo.Err)
 	}
+	out := make(map[int]int64, len(parts))
 	for _, p := range parts {
-		if _, ok := out[p]; !ok {
+		lo, ok := listed.Lookup(topic, int32(p))
+		if !ok {
 			return nil, fmt.Errorf("list offsets of %s/%d: no answer from the broker", topic, p)
 		}
+		if lo.Err != nil {
+			return nil, fmt.Errorf("list offsets of %s/%d: %w", topic, p, lo.Err)
+		}
+		out[p] = lo.Offset
 	}
 	return out, nil
 }
 
 // bounds returns the start and end offsets of each partition.
 func (a *Admin) bounds(ctx context.Context, topic string, parts []int) (map[int]bounds, error) {
-	first, err := a.listOffsets(ctx, topic, parts, kafka.FirstOffset)
+	first, err := a.listOffsets(ctx, topic, parts, a.adm.ListStartOffsets)
 	if err != nil {
 		return nil, err
 	}
-	last, err := a.listOffsets(ctx, topic, parts, kafka.LastOffset)
+	last, err := a.listOffsets(ctx, topic, parts, a.adm.ListEndOffsets)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +245,11 @@ func (a *Admin) bounds(ctx context.Context, topic string, parts []int) (map[int]
 // the offset lookup and the fetch.
 const fetchMaxWait = 500 * time.Millisecond
 
+// fetchMaxBytes is the size asked of a record lookup: a broker returns at
+// least one whole batch even above it, so a small limit is enough to see one
+// record.
+const fetchMaxBytes = 1 << 20
+
 // recordAt returns the first record at or after offset (compaction may have
 // removed the record at offset itself). ok is false when there is none below
 // the end offset.
@@ -238,41 +257,18 @@ func (a *Admin) recordAt(ctx context.Context, topic string, partition int, offse
 	if offset >= end {
 		return Record{}, false, nil
 	}
-	resp, err := a.client.Fetch(ctx, &kafka.FetchRequest{
-		Topic: topic, Partition: partition, Offset: offset,
-		// A broker returns at least one whole batch even above MaxBytes, so
-		// a small limit is enough to see one record.
-		MinBytes: 1, MaxBytes: 1 << 20, MaxWait: fetchMaxWait,
-	})
+	ctx, cancel := a.request(ctx)
+	defer cancel()
+	f, err := Fetch(ctx, a.cl, topic, int32(partition), offset, fetchMaxBytes, fetchMaxWait)
 	if err != nil {
 		return Record{}, false, fmt.Errorf("fetch %s/%d at offset %d: %w", topic, partition, offset, err)
 	}
-	if resp.Error != nil {
-		return Record{}, false, fmt.Errorf("fetch %s/%d at offset %d: %w", topic, partition, offset, resp.Error)
-	}
-	if c, isCloser := resp.Records.(io.Closer); isCloser {
-		defer c.Close()
-	}
-	if resp.Records == nil {
+	// Fetch dropped what precedes offset in the first batch.
+	if len(f.Records) == 0 || f.Records[0].Offset >= end {
 		return Record{}, false, nil
 	}
-	// A fetch answers with whole batches, which may begin before offset.
-	// The loop ends at the response's end: a fetch response is finite.
-	for {
-		r, err := resp.Records.ReadRecord()
-		if errors.Is(err, io.EOF) {
-			return Record{}, false, nil
-		}
-		if err != nil {
-			return Record{}, false, fmt.Errorf("read %s/%d at offset %d: %w", topic, partition, offset, err)
-		}
-		if r.Offset >= offset && r.Offset < end {
-			return Record{Offset: r.Offset, Time: r.Time.UTC()}, true, nil
-		}
-		if r.Offset >= end {
-			return Record{}, false, nil
-		}
-	}
+	r := f.Records[0]
+	return Record{Offset: r.Offset, Time: r.Timestamp.UTC()}, true, nil
 }
 
 // Record is the position and timestamp of one record.

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/esconnect/esconnect/shared/kafkaops/kafkaopstest"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -69,17 +67,21 @@ func TestListOffsetsAndBounds(t *testing.T) {
 		if b[0] != (bounds{0, 3}) || b[1] != (bounds{0, 0}) {
 			t.Fatalf("bounds %+v", b)
 		}
-		byTime, err := a.listOffsets(t.Context(), orders, []int{0, 1}, secs(2)[0].UnixMilli())
+		byTime, err := a.listOffsets(t.Context(), orders, []int{0, 1}, a.afterTime(secs(2)[0]))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if byTime[0] != 1 || byTime[1] != -1 {
-			t.Fatalf("offsets for base+2s: %v, want p0 1 and p1 none (-1)", byTime)
+		if byTime[0] != 1 || byTime[1] != 0 {
+			t.Fatalf("offsets for base+2s: %v, want p0 1 and p1 none (its end, 0)", byTime)
+		}
+		// After the newest record: the end offset.
+		if late, err := a.listOffsets(t.Context(), orders, []int{0}, a.afterTime(secs(9)[0])); err != nil || late[0] != 3 {
+			t.Fatalf("offsets for base+9s: %v, %v; want p0 3, its end", late, err)
 		}
 		if _, err := a.partitions(t.Context(), []string{orders, c.Missing("missing")}); !errors.Is(err, ErrUnknownTopic) {
 			t.Fatalf("err %v, want ErrUnknownTopic", err)
 		}
-		if _, err := a.listOffsets(t.Context(), orders, []int{9}, kafka.LastOffset); err == nil {
+		if _, err := a.listOffsets(t.Context(), orders, []int{9}, a.adm.ListEndOffsets); err == nil {
 			t.Fatal("offsets of a missing partition succeeded")
 		}
 	})

@@ -3,11 +3,11 @@ package kafkaops
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
-	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/protocol/describegroups"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -25,7 +25,8 @@ const (
 const memberStatePrefix = "esconnect:state="
 
 // MemberUserData is the user data a consumer puts in its group membership
-// metadata (kafka-go: a GroupBalancer whose UserData returns it) to report
+// metadata (kgo: a GroupBalancer whose JoinGroupMetadata carries it;
+// kafka-go: a GroupBalancer whose UserData returns it) to report
 // state to `esconnect status`. The metadata is sent when the member joins,
 // so a consumer changes its reported state by rejoining.
 //
@@ -83,47 +84,52 @@ func (g Group) Paused() bool {
 	return true
 }
 
+// groupDead is the state a coordinator reports for a group with neither
+// members nor offsets.
+const groupDead = "Dead"
+
 // DescribeGroup returns the group's state and members.
 //
-// It sends DescribeGroups through kafka-go's transport but reads the
-// members' metadata and assignments with franz-go's kmsg, which knows every
-// version of the consumer protocol: kafka-go's own DescribeGroups refuses
-// metadata newer than version 1, which Java consumers (the Alibaba
-// connector's among them) and franz-go send.
+// It sends DescribeGroups itself rather than through kadm, which decodes the
+// members' metadata and drops what does not decode: kafka-go's consumer
+// group labels its metadata version 1 but writes version 0 (see
+// consumerMetadata), and the state such a member reports is in it.
 func (a *Admin) DescribeGroup(ctx context.Context, group string) (Group, error) {
-	var g *describegroups.ResponseGroup
-	err := coordinatorRetry(ctx, func() error {
-		rctx, cancel := context.WithTimeout(ctx, a.client.Timeout)
-		defer cancel()
-		m, err := a.transport.RoundTrip(rctx, a.client.Addr, &describegroups.Request{Groups: []string{group}})
-		if err != nil {
-			return err
-		}
-		g = nil
-		for i, rg := range m.(*describegroups.Response).Groups {
-			if rg.GroupID == group {
-				g = &m.(*describegroups.Response).Groups[i]
-			}
-		}
-		if g == nil {
-			return fmt.Errorf("the coordinator did not answer for it")
-		}
-		if g.ErrorCode != 0 {
-			return kafka.Error(g.ErrorCode)
-		}
-		return nil
-	})
+	ctx, cancel := a.request(ctx)
+	defer cancel()
+	req := kmsg.NewPtrDescribeGroupsRequest()
+	req.Groups = []string{group}
+	// kgo sends it to the group's coordinator, and retries while the
+	// coordinator moves or loads.
+	resp, err := req.RequestWith(ctx, a.cl)
 	if err != nil {
 		return Group{}, fmt.Errorf("describe group %q: %w", group, err)
 	}
-	out := Group{ID: group, State: g.GroupState, Members: make([]Member, 0, len(g.Members))}
+	var g *kmsg.DescribeGroupsResponseGroup
+	for i := range resp.Groups {
+		if resp.Groups[i].Group == group {
+			g = &resp.Groups[i]
+		}
+	}
+	if g == nil {
+		return Group{}, fmt.Errorf("describe group %q: the coordinator did not answer for it", group)
+	}
+	if err := kerr.ErrorForCode(g.ErrorCode); err != nil {
+		if errors.Is(err, kerr.GroupIDNotFound) {
+			// Kafka 4 answers so for a group it does not know, where
+			// older versions answer Dead without members.
+			return Group{ID: group, State: groupDead, Members: []Member{}}, nil
+		}
+		return Group{}, fmt.Errorf("describe group %q: %w", group, err)
+	}
+	out := Group{ID: group, State: g.State, Members: make([]Member, 0, len(g.Members))}
 	for _, m := range g.Members {
 		mem := Member{ID: m.MemberID, ClientID: m.ClientID, Host: m.ClientHost, State: MemberActive}
 		// Only consumer groups carry the consumer protocol's metadata;
 		// a member whose bytes do not read as it is shown without state
 		// or assignment rather than failing the whole description.
 		if g.ProtocolType == "consumer" || g.ProtocolType == "" {
-			if md, ok := consumerMetadata(m.MemberMetadata); ok {
+			if md, ok := consumerMetadata(m.ProtocolMetadata); ok {
 				mem.State = memberState(md.UserData)
 			}
 			var as kmsg.ConsumerMemberAssignment

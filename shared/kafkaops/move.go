@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
 )
 
 // MoveRequest asks MoveOffsets to move one group's offsets on one topic.
@@ -114,7 +114,7 @@ func (a *Admin) MoveOffsets(ctx context.Context, req MoveRequest) (MoveResult, e
 	}
 	var byTime map[int]int64
 	if req.To.Kind == ToTime {
-		if byTime, err = a.listOffsets(ctx, req.Topic, parts, req.To.Time.UnixMilli()); err != nil {
+		if byTime, err = a.listOffsets(ctx, req.Topic, parts, a.afterTime(req.To.Time)); err != nil {
 			return MoveResult{}, err
 		}
 	}
@@ -139,7 +139,8 @@ func (a *Admin) MoveOffsets(ctx context.Context, req MoveRequest) (MoveResult, e
 }
 
 // resolve turns a target into one partition's offset. found is the
-// offset-for-time answer for ToTime (-1: no record at or after the time).
+// offset-for-time answer for ToTime: the end offset when no record is at or
+// after the time, -1 when the broker found none.
 func resolve(to Target, b bounds, found int64) (offset int64, clamped bool) {
 	switch to.Kind {
 	case ToEarliest:
@@ -167,31 +168,22 @@ func resolve(to Target, b bounds, found int64) (offset int64, clamped bool) {
 // members. So if a consumer joined after MoveOffsets checked, the broker
 // refuses the commit instead of letting the consumer overwrite it.
 func (a *Admin) commit(ctx context.Context, group, topic string, moves []PartitionMove) error {
-	offs := make([]kafka.OffsetCommit, len(moves))
-	for i, m := range moves {
-		offs[i] = kafka.OffsetCommit{Partition: m.Partition, Offset: m.After}
+	offs := make(kadm.Offsets)
+	for _, m := range moves {
+		offs.Add(kadm.Offset{Topic: topic, Partition: int32(m.Partition), At: m.After, LeaderEpoch: -1})
 	}
-	var resp *kafka.OffsetCommitResponse
-	err := coordinatorRetry(ctx, func() (err error) {
-		resp, err = a.client.OffsetCommit(ctx, &kafka.OffsetCommitRequest{
-			GroupID: group, GenerationID: -1, Topics: map[string][]kafka.OffsetCommit{topic: offs},
-		})
-		if err == nil {
-			for _, p := range resp.Topics[topic] {
-				if coordinatorTransient(p.Error) {
-					return p.Error
-				}
-			}
-		}
-		return err
-	})
+	ctx, cancel := a.request(ctx)
+	defer cancel()
+	// kadm commits with generation -1 and no member id; kgo retries while
+	// the coordinator moves or loads.
+	resp, err := a.adm.CommitOffsets(ctx, group, offs)
 	if err != nil {
 		return fmt.Errorf("commit offsets of group %q: %w", group, err)
 	}
 	var errs []error
-	for _, p := range resp.Topics[topic] {
-		if p.Error != nil {
-			errs = append(errs, fmt.Errorf("commit offset of group %q on %s/%d: %w", group, topic, p.Partition, p.Error))
+	for _, m := range moves {
+		if r, ok := resp.Lookup(topic, int32(m.Partition)); ok && r.Err != nil {
+			errs = append(errs, fmt.Errorf("commit offset of group %q on %s/%d: %w", group, topic, m.Partition, r.Err))
 		}
 	}
 	return errors.Join(errs...)

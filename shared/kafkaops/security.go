@@ -1,14 +1,12 @@
 package kafkaops
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
-	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/sasl"
-	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/esconnect/esconnect/shared/kafkawire"
 )
@@ -25,12 +23,13 @@ const (
 	MechanismSCRAMSHA512 = kafkawire.MechanismSCRAMSHA512
 )
 
-// ErrSecurity is wrapped by Transport for unusable settings. Its messages
-// never contain the password.
+// ErrSecurity is wrapped by ClientOptions for unusable settings. Its
+// messages never contain the password.
 var ErrSecurity = kafkawire.ErrSecurity
 
-// Transport builds the kafka-go transport for s.
-func Transport(s Security, dialTimeout time.Duration) (*kafka.Transport, error) {
+// ClientOptions are the kgo client options for s: TLS, SASL, the tools'
+// client id and dialTimeout (kgo's default when it is not positive).
+func ClientOptions(s Security, dialTimeout time.Duration) ([]kgo.Opt, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
@@ -38,28 +37,21 @@ func Transport(s Security, dialTimeout time.Duration) (*kafka.Transport, error) 
 	if err != nil {
 		return nil, err
 	}
-	tr := &kafka.Transport{ClientID: ClientID, DialTimeout: dialTimeout, TLS: tc}
-	if s.SASLMechanism != "" {
-		if tr.SASL, err = mechanism(s); err != nil {
-			return nil, err
-		}
+	opts := []kgo.Opt{kgo.ClientID(ClientID)}
+	if dialTimeout > 0 {
+		opts = append(opts, kgo.DialTimeout(dialTimeout))
 	}
-	return tr, nil
-}
-
-// mechanism is kafka-go's form of the checked mechanism of s.
-func mechanism(s Security) (sasl.Mechanism, error) {
-	if strings.EqualFold(s.SASLMechanism, MechanismPlain) {
-		return plain.Mechanism{Username: s.Username, Password: s.Password}, nil
+	if tc != nil {
+		opts = append(opts, kgo.DialTLSConfig(tc))
 	}
-	algo := scram.SHA256
-	if strings.EqualFold(s.SASLMechanism, MechanismSCRAMSHA512) {
-		algo = scram.SHA512
+	// Check accepted the mechanism, so it is one of these or empty.
+	switch strings.ToLower(s.SASLMechanism) {
+	case MechanismPlain:
+		opts = append(opts, kgo.SASL(plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()))
+	case MechanismSCRAMSHA256:
+		opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism()))
+	case MechanismSCRAMSHA512:
+		opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()))
 	}
-	m, err := scram.Mechanism(algo, s.Username, s.Password)
-	if err != nil {
-		// scram names the normalisation step that failed, not the password.
-		return nil, fmt.Errorf("%w: scram credentials: %w", ErrSecurity, err)
-	}
-	return m, nil
+	return opts, nil
 }

@@ -11,10 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/kafkaops"
 )
 
 // KafkaRange is a parsed kafka:// source:
@@ -129,220 +131,239 @@ type partRange struct {
 
 // kafkaSource reads a resolved range partition by partition.
 type kafkaSource struct {
-	r      KafkaRange
-	parts  []partRange
-	total  int64
-	conn   *kafka.Conn
-	cur    int
-	dialer *kafka.Dialer
-	// emptyFetches counts fetches in a row that returned nothing although
-	// the range was not done; offsets taken by transaction markers or
-	// removed by compaction leave such gaps, and the range ends there.
+	r     KafkaRange
+	parts []partRange
+	total int64
+	cur   int
+	// cl reads the range; it is closed by Close.
+	cl *kgo.Client
+	// emptyFetches counts fetches in a row that returned nothing and did
+	// not move past any offset although the range was not done; the
+	// partition ends there rather than waiting on a log that no longer
+	// holds the range.
 	emptyFetches int
 }
 
 // maxEmptyFetches ends a partition whose remaining offsets hold no records.
 const maxEmptyFetches = 3
 
-// fetchWait bounds one fetch; the range is below the high watermark, so
-// records are there unless the offsets are a gap.
+// fetchWait bounds how long the broker holds one fetch; the range is below
+// the high watermark, so records are there unless the offsets are a gap.
 const fetchWait = 500 * time.Millisecond
 
+// fetchMaxBytes is the most one fetch asks for.
+const fetchMaxBytes = 8 << 20
+
+// requestTimeout bounds each request, kgo's retries of it included: the
+// offset lookups and each fetch (which the broker holds up to fetchWait).
+const requestTimeout = 10 * time.Second
+
+// dialTimeout bounds connecting to a broker.
+const dialTimeout = 10 * time.Second
+
 func openKafka(ctx context.Context, r KafkaRange) (*kafkaSource, error) {
-	s := &kafkaSource{r: r, dialer: &kafka.Dialer{Timeout: 10 * time.Second}}
-	parts := r.Partitions
-	if len(parts) == 0 {
-		ps, err := s.partitions(ctx)
-		if err != nil {
-			return nil, err
-		}
-		parts = ps
+	// The kafka:// source has no TLS or SASL settings: plaintext.
+	opts, err := kafkaops.ClientOptions(kafkaops.Security{}, dialTimeout)
+	if err != nil {
+		return nil, err
 	}
-	for _, p := range parts {
-		pr, err := s.resolve(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		s.parts = append(s.parts, pr)
-		s.total += pr.end - pr.next
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(r.Brokers...), kgo.RetryTimeout(requestTimeout))...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to kafka: %w", err)
+	}
+	s := &kafkaSource{r: r, cl: cl}
+	if err := s.resolve(ctx); err != nil {
+		cl.Close()
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *kafkaSource) partitions(ctx context.Context) ([]int, error) {
-	conn, err := s.dial(ctx, func(b string) (*kafka.Conn, error) { return s.dialer.DialContext(ctx, "tcp", b) })
-	if err != nil {
-		return nil, err
+// resolve turns the bounds into offsets for each partition, clamped to what
+// the partition holds.
+func (s *kafkaSource) resolve(ctx context.Context) error {
+	adm := kadm.NewClient(s.cl)
+	parts := s.r.Partitions
+	if len(parts) == 0 {
+		ps, err := s.partitions(ctx, adm)
+		if err != nil {
+			return err
+		}
+		parts = ps
 	}
-	defer conn.Close()
-	ps, err := conn.ReadPartitions(s.r.Topic)
+	first, err := s.offsets(ctx, parts, "start offsets", adm.ListStartOffsets)
+	if err != nil {
+		return err
+	}
+	last, err := s.offsets(ctx, parts, "end offsets", adm.ListEndOffsets)
+	if err != nil {
+		return err
+	}
+	at := func(b Bound, def map[int]int64) (map[int]int64, error) {
+		switch {
+		case !b.Set:
+			return def, nil
+		case b.Time.IsZero():
+			out := make(map[int]int64, len(parts))
+			for _, p := range parts {
+				out[p] = b.Offset
+			}
+			return out, nil
+		}
+		// The first offset at or after the time, or the end offset when
+		// no record is that recent.
+		return s.offsets(ctx, parts, "offset for time "+b.String(), func(ctx context.Context, topics ...string) (kadm.ListedOffsets, error) {
+			return adm.ListOffsetsAfterMilli(ctx, b.Time.UnixMilli(), topics...)
+		})
+	}
+	from, err := at(s.r.From, first)
+	if err != nil {
+		return err
+	}
+	to, err := at(s.r.To, last)
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		clamp := func(off int64) int64 {
+			if off < 0 {
+				// The broker found no offset for the time: the end.
+				off = last[p]
+			}
+			return min(max(off, first[p]), last[p])
+		}
+		pr := partRange{partition: p, next: clamp(from[p]), end: clamp(to[p])}
+		pr.end = max(pr.end, pr.next)
+		s.parts = append(s.parts, pr)
+		s.total += pr.end - pr.next
+	}
+	return nil
+}
+
+func (s *kafkaSource) partitions(ctx context.Context, adm *kadm.Client) ([]int, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	md, err := adm.Metadata(ctx, s.r.Topic)
 	if err != nil {
 		return nil, fmt.Errorf("partitions of %s: %w", s.r.Topic, err)
 	}
+	td := md.Topics[s.r.Topic]
+	if td.Err != nil {
+		return nil, fmt.Errorf("partitions of %s: %w", s.r.Topic, td.Err)
+	}
 	var out []int
-	for _, p := range ps {
-		out = append(out, p.ID)
+	for p := range td.Partitions {
+		out = append(out, int(p))
 	}
 	sort.Ints(out)
 	return out, nil
 }
 
-// dial tries each broker in turn.
-func (s *kafkaSource) dial(ctx context.Context, dial func(broker string) (*kafka.Conn, error)) (*kafka.Conn, error) {
-	var errs []error
-	for _, b := range s.r.Brokers {
-		c, err := dial(b)
-		if err == nil {
-			return c, nil
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, fmt.Errorf("connect to kafka: %w", errors.Join(errs...))
-}
-
-func (s *kafkaSource) leader(ctx context.Context, partition int) (*kafka.Conn, error) {
-	return s.dial(ctx, func(b string) (*kafka.Conn, error) {
-		return s.dialer.DialLeader(ctx, "tcp", b, s.r.Topic, partition)
-	})
-}
-
-// resolve turns the bounds into offsets, clamped to what the partition holds.
-func (s *kafkaSource) resolve(ctx context.Context, partition int) (partRange, error) {
-	conn, err := s.leader(ctx, partition)
+// offsets returns what list finds for each of parts.
+func (s *kafkaSource) offsets(ctx context.Context, parts []int, what string, list func(context.Context, ...string) (kadm.ListedOffsets, error)) (map[int]int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	listed, err := list(ctx, s.r.Topic)
 	if err != nil {
-		return partRange{}, err
+		return nil, fmt.Errorf("%s of %s: %w", what, s.r.Topic, err)
 	}
-	defer conn.Close()
-	first, last, err := conn.ReadOffsets()
-	if err != nil {
-		return partRange{}, fmt.Errorf("offsets of %s/%d: %w", s.r.Topic, partition, err)
+	// kadm lists a topic it could not describe as partition -1.
+	if lo, ok := listed.Lookup(s.r.Topic, -1); ok && lo.Err != nil {
+		return nil, fmt.Errorf("%s of %s: %w", what, s.r.Topic, lo.Err)
 	}
-	at := func(b Bound, def int64) (int64, error) {
+	out := make(map[int]int64, len(parts))
+	for _, p := range parts {
+		lo, ok := listed.Lookup(s.r.Topic, int32(p))
 		switch {
-		case !b.Set:
-			return def, nil
-		case b.Time.IsZero():
-			return min(max(b.Offset, first), last), nil
+		case !ok:
+			return nil, fmt.Errorf("%s of %s/%d: no such partition", what, s.r.Topic, p)
+		case lo.Err != nil:
+			return nil, fmt.Errorf("%s of %s/%d: %w", what, s.r.Topic, p, lo.Err)
 		}
-		off, err := conn.ReadOffset(b.Time)
-		if err != nil {
-			return 0, fmt.Errorf("offset for time %s in %s/%d: %w", b, s.r.Topic, partition, err)
-		}
-		if off < 0 {
-			// No record at or after the time: the bound is the end.
-			off = last
-		}
-		return min(max(off, first), last), nil
+		out[p] = lo.Offset
 	}
-	pr := partRange{partition: partition}
-	if pr.next, err = at(s.r.From, first); err != nil {
-		return partRange{}, err
-	}
-	if pr.end, err = at(s.r.To, last); err != nil {
-		return partRange{}, err
-	}
-	pr.end = max(pr.end, pr.next)
-	return pr, nil
+	return out, nil
 }
 
 func (s *kafkaSource) Total() int64 { return s.total }
 
-func (s *kafkaSource) Next(ctx context.Context, max int) ([]Item, error) {
+func (s *kafkaSource) Next(ctx context.Context, limit int) ([]Item, error) {
 	for s.cur < len(s.parts) {
 		pr := &s.parts[s.cur]
 		if pr.next >= pr.end || s.emptyFetches >= maxEmptyFetches {
-			s.closeConn()
 			s.cur++
 			s.emptyFetches = 0
 			continue
 		}
-		out, err := s.fetch(ctx, pr, max)
+		out, err := s.fetch(ctx, pr, limit)
 		if err != nil {
 			return nil, err
 		}
 		if len(out) == 0 {
-			s.emptyFetches++
 			continue
 		}
-		s.emptyFetches = 0
 		return out, nil
 	}
 	return nil, io.EOF
 }
 
-func (s *kafkaSource) fetch(ctx context.Context, pr *partRange, max int) ([]Item, error) {
-	if s.conn == nil {
-		c, err := s.leader(ctx, pr.partition)
+// fetch reads up to limit items of pr from pr.next with one fetch and moves
+// pr.next past what it read.
+func (s *kafkaSource) fetch(ctx context.Context, pr *partRange, limit int) ([]Item, error) {
+	fctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	f, err := kafkaops.Fetch(fctx, s.cl, s.r.Topic, int32(pr.partition), pr.next, fetchMaxBytes, fetchWait)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("fetch %s/%d at %d: %w", s.r.Topic, pr.partition, pr.next, err)
+	}
+	before := pr.next
+	var out []Item
+	for _, r := range f.Records {
+		if r.Offset >= pr.end || len(out) == limit {
+			break
+		}
+		it, err := s.item(r)
 		if err != nil {
 			return nil, err
 		}
-		s.conn = c
-	}
-	if _, err := s.conn.Seek(pr.next, kafka.SeekAbsolute); err != nil {
-		return nil, fmt.Errorf("seek %s/%d to %d: %w", s.r.Topic, pr.partition, pr.next, err)
-	}
-	deadline := time.Now().Add(fetchWait + 10*time.Second)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	_ = s.conn.SetReadDeadline(deadline)
-	batch := s.conn.ReadBatchWith(kafka.ReadBatchConfig{MinBytes: 1, MaxBytes: 8 << 20, MaxWait: fetchWait})
-	var out []Item
-	var err error
-	for len(out) < max {
-		var m kafka.Message
-		m, err = batch.ReadMessage()
-		if err != nil {
-			break
-		}
-		if m.Offset < pr.next {
-			continue // a compressed batch starts before the requested offset
-		}
-		if m.Offset >= pr.end {
-			pr.next = pr.end
-			break
-		}
-		m.Topic, m.Partition = s.r.Topic, pr.partition
-		it, derr := s.item(m)
-		if derr != nil {
-			batch.Close()
-			return nil, derr
-		}
 		out = append(out, it)
-		pr.next = m.Offset + 1
+		pr.next = r.Offset + 1
 	}
-	cerr := batch.Close()
-	if err != nil && !errors.Is(err, io.EOF) && len(out) == 0 {
-		s.closeConn()
-		return nil, fmt.Errorf("fetch %s/%d at %d: %w", s.r.Topic, pr.partition, pr.next, err)
+	if len(out) < limit {
+		// Everything this fetch returned below the end was read: the next
+		// fetch starts after it, past offsets that hold no record
+		// (transaction markers, compacted records), which may end the
+		// range here.
+		pr.next = min(max(pr.next, f.Next), pr.end)
 	}
-	if cerr != nil && len(out) == 0 && !errors.Is(cerr, io.EOF) {
-		s.closeConn()
-		return nil, fmt.Errorf("fetch %s/%d at %d: %w", s.r.Topic, pr.partition, pr.next, cerr)
+	if pr.next > before {
+		s.emptyFetches = 0
+	} else {
+		s.emptyFetches++
 	}
 	return out, ctx.Err()
 }
 
-// item converts a message, restoring the original record from a dead
+// item converts a record, restoring the original record from a dead
 // letter when the source is a dead-letter topic.
-func (s *kafkaSource) item(m kafka.Message) (Item, error) {
-	from := Position{Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset}
+func (s *kafkaSource) item(m *kgo.Record) (Item, error) {
+	from := Position{Topic: s.r.Topic, Partition: m.Partition, Offset: m.Offset}
 	if s.r.DeadLetter {
 		l, err := deadletter.Decode(m.Value)
 		if err != nil {
-			return Item{}, fmt.Errorf("dead letter at %s/%d/%d: %w", m.Topic, m.Partition, m.Offset, err)
+			return Item{}, fmt.Errorf("dead letter at %s/%d/%d: %w", s.r.Topic, m.Partition, m.Offset, err)
 		}
 		if l.Raw != nil {
-			return Item{}, fmt.Errorf("dead letter at %s/%d/%d holds an undecodable trigger element, not a record: %w", m.Topic, m.Partition, m.Offset, ErrNotRestorable)
+			return Item{}, fmt.Errorf("dead letter at %s/%d/%d holds an undecodable trigger element, not a record: %w", s.r.Topic, m.Partition, m.Offset, ErrNotRestorable)
 		}
 		return Item{Record: l.Record, From: from}, nil
 	}
 	r := kafkaevent.Record{
-		Topic: m.Topic, Partition: int32(m.Partition), Offset: m.Offset,
-		Timestamp: m.Time.UnixMilli(), TimestampType: "CREATE_TIME",
+		Topic: s.r.Topic, Partition: m.Partition, Offset: m.Offset,
+		Timestamp: m.Timestamp.UnixMilli(), TimestampType: "CREATE_TIME",
 		Key: m.Key, Value: m.Value, ValueSize: len(m.Value),
 	}
 	for _, h := range m.Headers {
@@ -355,14 +376,10 @@ func (s *kafkaSource) item(m kafka.Message) (Item, error) {
 // record, so it cannot be redriven.
 var ErrNotRestorable = errors.New("dead letter cannot be restored to a record")
 
-func (s *kafkaSource) closeConn() {
-	if s.conn != nil {
-		s.conn.Close()
-		s.conn = nil
-	}
-}
-
 func (s *kafkaSource) Close() error {
-	s.closeConn()
+	if s.cl != nil {
+		s.cl.Close()
+		s.cl = nil
+	}
 	return nil
 }

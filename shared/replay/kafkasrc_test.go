@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/kafkaevent"
@@ -311,5 +316,84 @@ func TestRateLimit(t *testing.T) {
 	// after the first.
 	if el := time.Since(start); el < 400*time.Millisecond {
 		t.Fatalf("30 records at 50/s took %v, want at least 400ms", el)
+	}
+}
+
+// TestKafkaRangeEndingInATransactionMarker: a range whose last offset is a
+// transaction's commit marker, which holds no record, ends as soon as a
+// fetch has passed the marker, rather than after fetches that wait for a
+// record that is not coming.
+func TestKafkaRangeEndingInATransactionMarker(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.Ports(0), kfake.SeedTopics(1, "txn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	var fetches atomic.Int32
+	c.ControlKey(kmsg.Fetch.Int16(), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		fetches.Add(1)
+		return nil, nil, false
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	p, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.TransactionalID("replay-test"),
+		kgo.DefaultProduceTopic("txn"), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := p.ProduceSync(ctx, &kgo.Record{Key: fmt.Appendf(nil, "p0-%d", i), Value: []byte("{}")}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.EndTransaction(ctx, kgo.TryCommit); err != nil {
+		t.Fatal(err)
+	}
+
+	src, err := OpenSource(ctx, "kafka://"+c.ListenAddrs()[0]+"/txn", kafkaevent.FormatAuto, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	// Five records and the marker after them.
+	if src.Total() != 6 {
+		t.Fatalf("total %d offsets, want 6", src.Total())
+	}
+	dst := &collect{}
+	sum, err := Run(ctx, src, dst, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := offsets(dst.recs); !reflect.DeepEqual(got, map[int32][]int64{0: span(0, 5)}) || sum.Sent != 5 {
+		t.Fatalf("replayed %v (sent %d), want offsets 0..4", got, sum.Sent)
+	}
+	if n := fetches.Load(); n > 2 {
+		t.Fatalf("%d fetches for one batch and its marker: the range did not end at the marker", n)
+	}
+}
+
+// TestDoesNotLinkKafkaGo: the kafka:// source reads through franz-go.
+// kafka-go's protocol packages build reflection codecs for every Kafka API
+// version in their init, about 3 ms of every start of the CLI, which links
+// this package; the tests above use it as the independent client.
+func TestDoesNotLinkKafkaGo(t *testing.T) {
+	const kafkaGo = "github.com/segmentio/kafka-go"
+	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) == 0 {
+		t.Fatal("go list -deps listed no packages")
+	}
+	for _, d := range deps {
+		if d == kafkaGo || strings.HasPrefix(d, kafkaGo+"/") {
+			t.Errorf("replay links %s", d)
+		}
 	}
 }
