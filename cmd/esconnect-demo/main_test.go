@@ -195,15 +195,30 @@ func TestExitStatus(t *testing.T) {
 
 // TestLinksOnlyWhatTheDemoUses keeps the first `make demo` short: the
 // program must not grow the API clients only other subcommands need, nor
-// go-elasticsearch's full client.
+// go-elasticsearch's full client, nor kafka-go, whose protocol packages build
+// codecs for every version of every Kafka API in their init (the demo's
+// Kafka clients are franz-go's).
 func TestLinksOnlyWhatTheDemoUses(t *testing.T) {
-	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", ".").Output()
+	// One line per linked package: its path, then the packages it imports.
+	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps",
+		"-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", ".").Output()
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
-	deps := strings.Fields(string(out))
+	const kafkaGo = "github.com/segmentio/kafka-go"
+	// shared/kafkaops, linked through shared/consumer for the member states
+	// a consumer announces, is the one package still built on kafka-go (for
+	// `esconnect status` and `offsets`); no other may bring it in. Once
+	// kafkaops no longer imports it, this exemption must go (checked below).
+	const kafkaGoExempt = "github.com/esconnect/esconnect/shared/kafkaops"
+	exemptUsed, kafkaGoLinked := false, false
 	linked := map[string]bool{}
-	for _, d := range deps {
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		d := f[0]
 		linked[d] = true
 		// The SDK's core and its SigV4 signer come with esclient (the
 		// functions sign for Amazon OpenSearch Service); its service
@@ -214,12 +229,32 @@ func TestLinksOnlyWhatTheDemoUses(t *testing.T) {
 				t.Errorf("esconnect-demo links %s", d)
 			}
 		}
+		if d == kafkaGo || strings.HasPrefix(d, kafkaGo+"/") {
+			kafkaGoLinked = true
+			continue
+		}
+		for _, imp := range f[1:] {
+			if imp != kafkaGo && !strings.HasPrefix(imp, kafkaGo+"/") {
+				continue
+			}
+			if d == kafkaGoExempt {
+				exemptUsed = true
+				continue
+			}
+			t.Errorf("%s imports %s: esconnect-demo must not link kafka-go", d, imp)
+		}
+	}
+	if kafkaGoLinked && !exemptUsed {
+		t.Errorf("esconnect-demo links %s, and not through %s", kafkaGo, kafkaGoExempt)
+	}
+	if !kafkaGoLinked && linked[kafkaGoExempt] {
+		t.Errorf("%s no longer imports kafka-go: remove the exemption, so that the test bans kafka-go outright", kafkaGoExempt)
 	}
 	if linked["github.com/elastic/go-elasticsearch/v8"] {
 		t.Error("esconnect-demo links go-elasticsearch's full client")
 	}
 	for _, want := range []string{"github.com/esconnect/esconnect/shared/demo", "github.com/esconnect/esconnect/shared/connector",
-		"github.com/twmb/franz-go/pkg/kfake"} {
+		"github.com/twmb/franz-go/pkg/kfake", "github.com/twmb/franz-go/pkg/kgo"} {
 		if !linked[want] {
 			t.Errorf("go list -deps does not list %s; the check above saw the wrong package", want)
 		}
