@@ -195,15 +195,24 @@ func TestExitStatus(t *testing.T) {
 
 // TestLinksOnlyWhatTheDemoUses keeps the first `make demo` short: the
 // program must not grow the API clients only other subcommands need, nor
-// go-elasticsearch's full client.
+// go-elasticsearch's full client, nor kafka-go, whose protocol packages build
+// codecs for every version of every Kafka API in their init (the demo's
+// Kafka clients are franz-go's).
 func TestLinksOnlyWhatTheDemoUses(t *testing.T) {
-	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", ".").Output()
+	// One line per linked package: its path, then the packages it imports.
+	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps",
+		"-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}", ".").Output()
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
-	deps := strings.Fields(string(out))
+	const kafkaGo = "github.com/segmentio/kafka-go"
 	linked := map[string]bool{}
-	for _, d := range deps {
+	for line := range strings.Lines(string(out)) {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		d := f[0]
 		linked[d] = true
 		// The SDK's core and its SigV4 signer come with esclient (the
 		// functions sign for Amazon OpenSearch Service); its service
@@ -214,12 +223,17 @@ func TestLinksOnlyWhatTheDemoUses(t *testing.T) {
 				t.Errorf("esconnect-demo links %s", d)
 			}
 		}
+		for _, imp := range f[1:] {
+			if imp == kafkaGo || strings.HasPrefix(imp, kafkaGo+"/") {
+				t.Errorf("%s imports %s: esconnect-demo must not link kafka-go", d, imp)
+			}
+		}
 	}
 	if linked["github.com/elastic/go-elasticsearch/v8"] {
 		t.Error("esconnect-demo links go-elasticsearch's full client")
 	}
 	for _, want := range []string{"github.com/esconnect/esconnect/shared/demo", "github.com/esconnect/esconnect/shared/connector",
-		"github.com/twmb/franz-go/pkg/kfake"} {
+		"github.com/twmb/franz-go/pkg/kfake", "github.com/twmb/franz-go/pkg/kgo"} {
 		if !linked[want] {
 			t.Errorf("go list -deps does not list %s; the check above saw the wrong package", want)
 		}

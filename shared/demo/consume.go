@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
 
 	"github.com/esconnect/esconnect/shared/config"
 	"github.com/esconnect/esconnect/shared/consumer"
@@ -116,10 +116,13 @@ func consumeUntilIndexed(ctx context.Context, opts Options, broker, esURL string
 // waitCommitted polls the group's committed offset until it reaches the end
 // of the topic, the consumer fails, ctx ends or timeout passes.
 func waitCommitted(ctx context.Context, timeout time.Duration, broker string, c *consumer.Consumer, done <-chan struct{}, p *printer) error {
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: kafkaTimeout, Transport: tr}
-	end, err := endOffset(ctx, cl)
+	cl, err := newKafkaClient(broker)
+	if err != nil {
+		return err
+	}
+	adm := kadm.NewClient(cl)
+	defer adm.Close()
+	end, err := endOffset(ctx, adm)
 	if err != nil {
 		return err
 	}
@@ -130,7 +133,7 @@ func waitCommitted(ctx context.Context, timeout time.Duration, broker string, c 
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
-		committed, err := committedOffset(ctx, cl, consumer.DefaultGroup)
+		committed, err := committedOffset(ctx, adm, consumer.DefaultGroup)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // kafkaTimeout bounds each admin request and produce call to the embedded
@@ -34,42 +36,42 @@ var Samples = []Sample{
 	{Key: []byte("order-1001"), Value: []byte(`{"order_id":1001,"item":"coffee beans","qty":3}`), Note: "same key again: a new document (DOC_ID=offset)"},
 }
 
-// produceSamples creates Topic and writes Samples with kafka-go, as any
-// producing application would, and returns how many it wrote.
+// produceSamples creates Topic and writes Samples with franz-go's kgo
+// client, as any producing application would, and returns how many it wrote.
 func produceSamples(ctx context.Context, broker string, p *printer) (int, error) {
-	p.section("Kafka: topic " + Topic + " and sample messages (kafka-go)")
-	tr := &kafka.Transport{}
-	defer tr.CloseIdleConnections()
-	cl := &kafka.Client{Addr: kafka.TCP(broker), Timeout: kafkaTimeout, Transport: tr}
-	resp, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: []kafka.TopicConfig{
-		// One partition keeps the offsets in the output in produce order.
-		{Topic: Topic, NumPartitions: 1, ReplicationFactor: 1},
-	}})
+	p.section("Kafka: topic " + Topic + " and sample messages (franz-go)")
+	cl, err := newKafkaClient(broker,
+		kgo.DefaultProduceTopic(Topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		// The samples go to the broker as they are, as the demo's output
+		// shows them; kgo would compress with snappy by default.
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+	)
 	if err != nil {
-		return 0, fmt.Errorf("create topic %s: %w", Topic, err)
+		return 0, err
 	}
-	if err := resp.Errors[Topic]; err != nil {
+	defer cl.Close()
+
+	cctx, cancel := context.WithTimeout(ctx, kafkaTimeout)
+	defer cancel()
+	// One partition keeps the offsets in the output in produce order.
+	if _, err := kadm.NewClient(cl).CreateTopic(cctx, 1, 1, nil, Topic); err != nil {
 		return 0, fmt.Errorf("create topic %s: %w", Topic, err)
 	}
 	p.line("Created topic %s (1 partition).", Topic)
 
-	w := &kafka.Writer{
-		Addr: kafka.TCP(broker), Topic: Topic, Transport: tr,
-		RequiredAcks: kafka.RequireAll,
-		// kafka-go waits up to a second to fill a batch by default; the
-		// samples are all handed over at once.
-		BatchTimeout: 10 * time.Millisecond,
-		WriteTimeout: kafkaTimeout,
-	}
-	msgs := make([]kafka.Message, len(Samples))
+	recs := make([]*kgo.Record, len(Samples))
 	for i, s := range Samples {
-		msgs[i] = kafka.Message{Key: s.Key, Value: s.Value}
+		// A nil Key stays nil: kgo writes it as Kafka's null key.
+		recs[i] = &kgo.Record{Key: s.Key, Value: s.Value}
 	}
-	err = w.WriteMessages(ctx, msgs...)
-	if cerr := w.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	if err != nil {
+	pctx, cancel := context.WithTimeout(ctx, kafkaTimeout)
+	defer cancel()
+	// ProduceSync hands the records over in order and returns once every
+	// one is acknowledged by all in-sync replicas; the idempotent producer
+	// (kgo's default) keeps that order through retries, so message i gets
+	// offset i.
+	if err := cl.ProduceSync(pctx, recs...).FirstErr(); err != nil {
 		return 0, fmt.Errorf("produce samples to %s: %w", Topic, err)
 	}
 	p.line("Produced %d messages:", len(Samples))
@@ -78,6 +80,17 @@ func produceSamples(ctx context.Context, broker string, p *printer) (int, error)
 		p.line("            (%s)", s.Note)
 	}
 	return len(Samples), nil
+}
+
+// newKafkaClient returns a kgo client of the broker for one step of the
+// demo; the caller closes it. NewClient connects lazily, so its error is
+// only ever about the options.
+func newKafkaClient(broker string, opts ...kgo.Opt) (*kgo.Client, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(broker)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client for %s: %w", broker, err)
+	}
+	return cl, nil
 }
 
 func showKey(k []byte) string {
@@ -96,46 +109,48 @@ func showValue(v []byte) string {
 
 // committedOffset returns the group's committed offset of partition 0 of
 // Topic, or -1 when it has none yet.
-func committedOffset(ctx context.Context, cl *kafka.Client, group string) (int64, error) {
-	resp, err := cl.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{Topic: {0}}})
-	if err != nil {
-		return 0, fmt.Errorf("fetch committed offsets of group %s: %w", group, err)
-	}
+func committedOffset(ctx context.Context, adm *kadm.Client, group string) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, kafkaTimeout)
+	defer cancel()
+	resps, err := adm.FetchOffsets(ctx, group)
 	switch {
-	case errors.Is(resp.Error, kafka.GroupIdNotFound), errors.Is(resp.Error, kafka.GroupCoordinatorNotAvailable),
-		errors.Is(resp.Error, kafka.GroupLoadInProgress):
+	case errors.Is(err, kerr.GroupIDNotFound), errors.Is(err, kerr.CoordinatorNotAvailable),
+		errors.Is(err, kerr.CoordinatorLoadInProgress):
 		// The consumer has not joined yet (the embedded broker answers
 		// "group not found" where Kafka answers "no offset"), or the
 		// coordinator is still coming up: nothing is committed so far.
 		return -1, nil
-	case resp.Error != nil:
-		return 0, fmt.Errorf("fetch committed offsets of group %s: %w", group, resp.Error)
+	case err != nil:
+		return 0, fmt.Errorf("fetch committed offsets of group %s: %w", group, err)
 	}
-	for _, part := range resp.Topics[Topic] {
-		if part.Partition == 0 {
-			if part.Error != nil {
-				return 0, fmt.Errorf("fetch committed offset of %s/0: %w", Topic, part.Error)
-			}
-			return part.CommittedOffset, nil
-		}
+	o, ok := resps.Lookup(Topic, 0)
+	if !ok {
+		return -1, nil
 	}
-	return -1, nil
+	if o.Err != nil {
+		return 0, fmt.Errorf("fetch committed offset of %s/0: %w", Topic, o.Err)
+	}
+	return o.At, nil
 }
 
 // endOffset returns the offset the next message of partition 0 of Topic will
 // get: the offset a consumer has committed once it processed everything.
-func endOffset(ctx context.Context, cl *kafka.Client) (int64, error) {
-	resp, err := cl.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{Topic: {kafka.LastOffsetOf(0)}}})
+func endOffset(ctx context.Context, adm *kadm.Client) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, kafkaTimeout)
+	defer cancel()
+	listed, err := adm.ListEndOffsets(ctx, Topic)
 	if err != nil {
 		return 0, fmt.Errorf("list offsets of %s: %w", Topic, err)
 	}
-	for _, part := range resp.Topics[Topic] {
-		if part.Partition == 0 {
-			if part.Error != nil {
-				return 0, fmt.Errorf("list offsets of %s/0: %w", Topic, part.Error)
-			}
-			return part.LastOffset, nil
+	if o, ok := listed.Lookup(Topic, 0); ok {
+		if o.Err != nil {
+			return 0, fmt.Errorf("list offsets of %s/0: %w", Topic, o.Err)
 		}
+		return o.Offset, nil
+	}
+	// kadm reports a topic it could not look up as partition -1.
+	if o, ok := listed.Lookup(Topic, -1); ok && o.Err != nil {
+		return 0, fmt.Errorf("list offsets of %s: %w", Topic, o.Err)
 	}
 	return 0, fmt.Errorf("list offsets of %s: partition 0 missing from the answer", Topic)
 }

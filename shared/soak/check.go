@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/elastic/go-elasticsearch/v8/esapi"
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/esconnect/esconnect/shared/deadletter"
 	"github.com/esconnect/esconnect/shared/msgdoc"
@@ -106,7 +106,7 @@ func checkDeadLetters(ctx context.Context, broker, dlqTopic, topic string, p pro
 	}
 	seen := map[position]bool{}
 	rep.DeadLetterTypes = map[string]int{}
-	_, err := readTopic(ctx, broker, dlqTopic, 1, func(m kafka.Message) error {
+	_, err := readTopic(ctx, broker, dlqTopic, 1, func(m *kgo.Record) error {
 		rep.DeadLettersRaw++
 		l, err := deadletter.Decode(m.Value)
 		if err != nil {

@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/esconnect/esconnect/shared/esnode"
 )
@@ -346,27 +348,44 @@ func killTargets(rng *rand.Rand, c Config) []int64 {
 // only consumer was killed, so every member is dead: this does at once
 // what the broker does when their sessions expire.
 func evict(ctx context.Context, broker, group string) error {
-	cl, done := newKafkaClient(broker)
-	defer done()
-	d, err := cl.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+	cl, err := newKafkaClient(broker)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(ctx, kafkaTimeout)
+	defer cancel()
+	described, err := kadm.NewClient(cl).DescribeGroups(ctx, group)
 	if err != nil {
 		return fmt.Errorf("describe group %s: %w", group, err)
 	}
-	var members []kafka.LeaveGroupRequestMember
-	for _, g := range d.Groups {
-		if g.Error != nil {
-			return fmt.Errorf("describe group %s: %w", group, g.Error)
+	var members []kmsg.LeaveGroupRequestMember
+	for _, g := range described {
+		if errors.Is(g.Err, kerr.GroupIDNotFound) {
+			// DescribeGroups v6+ answers so for a group with no members
+			// and no offsets: there is nobody to remove.
+			continue
+		}
+		if g.Err != nil {
+			return fmt.Errorf("describe group %s: %w", group, g.Err)
 		}
 		for _, m := range g.Members {
-			members = append(members, kafka.LeaveGroupRequestMember{ID: m.MemberID})
+			lm := kmsg.NewLeaveGroupRequestMember()
+			lm.MemberID = m.MemberID
+			members = append(members, lm)
 		}
 	}
 	if len(members) == 0 {
 		return nil
 	}
-	resp, err := cl.LeaveGroup(ctx, &kafka.LeaveGroupRequest{GroupID: group, Members: members})
+	// kadm's LeaveGroup removes static members by instance id only; the
+	// soak's consumers are dynamic members, known by their member id.
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Group = group
+	req.Members = members
+	resp, err := req.RequestWith(ctx, cl)
 	if err == nil {
-		err = resp.Error
+		err = kerr.ErrorForCode(resp.ErrorCode)
 	}
 	if err != nil {
 		return fmt.Errorf("remove %d dead members from group %s: %w", len(members), group, err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/esconnect/esconnect/shared/esnode"
 	"github.com/esconnect/esconnect/shared/targettest"
 )
@@ -220,4 +222,89 @@ func TestSoakDetectsSkippedRecords(t *testing.T) {
 	if poison == 0 || rep.Lost != poison || rep.DeadLettered != 0 || rep.Indexed != rep.Valid || rep.OK() {
 		t.Errorf("report %s: want all %d poison records lost and every valid one indexed", rep.Line(), poison)
 	}
+}
+
+// TestEvictRemovesDeadMembers joins a member that will never heartbeat, as
+// a SIGKILLed consumer leaves one behind, and expects evict to remove it
+// from the group long before its session would expire; a group without
+// members, or that never existed, is left alone without an error.
+func TestEvictRemovesDeadMembers(t *testing.T) {
+	targettest.Kafkas(t, func(t *testing.T, k *targettest.Kafka) {
+		topic := k.Topic(t, dataTopic, 1)
+		g := k.Group(group)
+		tr := &kafka.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		cl := &kafka.Client{Addr: kafka.TCP(k.Brokers...), Timeout: 10 * time.Second, Transport: tr}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		defer cancel()
+
+		join := &kafka.JoinGroupRequest{
+			GroupID: g, ProtocolType: "consumer",
+			// Longer than the test: only evict can remove the member in time.
+			SessionTimeout: 5 * time.Minute, RebalanceTimeout: 10 * time.Second,
+			Protocols: []kafka.GroupProtocol{{Name: "range", Metadata: kafka.GroupProtocolSubscription{Topics: []string{topic}}}},
+		}
+		var joined *kafka.JoinGroupResponse
+		// JoinGroup v4+ first hands out the member id, to be joined with.
+		for range 2 {
+			resp, err := cl.JoinGroup(ctx, join)
+			if err != nil {
+				t.Fatalf("join group %s: %v", g, err)
+			}
+			if errors.Is(resp.Error, kafka.MemberIDRequired) {
+				join.MemberID = resp.MemberID
+				continue
+			}
+			if resp.Error != nil {
+				t.Fatalf("join group %s: %v", g, resp.Error)
+			}
+			joined = resp
+			break
+		}
+		if joined == nil {
+			t.Fatalf("join group %s: no member id after two joins", g)
+		}
+		sync, err := cl.SyncGroup(ctx, &kafka.SyncGroupRequest{
+			GroupID: g, GenerationID: joined.GenerationID, MemberID: joined.MemberID,
+			ProtocolType: "consumer", ProtocolName: joined.ProtocolName,
+			Assignments: []kafka.SyncGroupRequestAssignment{{MemberID: joined.MemberID,
+				Assignment: kafka.GroupProtocolAssignment{AssignedPartitions: map[string][]int{topic: {0}}}}},
+		})
+		if err == nil {
+			err = sync.Error
+		}
+		if err != nil {
+			t.Fatalf("sync group %s: %v", g, err)
+		}
+		members := func() []string {
+			t.Helper()
+			d, err := cl.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{g}})
+			if err != nil {
+				t.Fatalf("describe group %s: %v", g, err)
+			}
+			var ids []string
+			for _, dg := range d.Groups {
+				for _, m := range dg.Members {
+					ids = append(ids, m.MemberID)
+				}
+			}
+			return ids
+		}
+		if got := members(); len(got) != 1 || got[0] != joined.MemberID {
+			t.Fatalf("members before evict = %q, want [%s]", got, joined.MemberID)
+		}
+
+		if err := evict(ctx, k.Addr(), g); err != nil {
+			t.Fatal(err)
+		}
+		if got := members(); len(got) != 0 {
+			t.Errorf("members after evict = %q, want none", got)
+		}
+		// Nothing left to remove, and a group nobody joined.
+		for _, name := range []string{g, k.Group("nobody")} {
+			if err := evict(ctx, k.Addr(), name); err != nil {
+				t.Errorf("evict %s: %v", name, err)
+			}
+		}
+	})
 }
