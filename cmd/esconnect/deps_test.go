@@ -28,3 +28,30 @@ func TestCLIDoesNotLinkTheFullClient(t *testing.T) {
 		}
 	}
 }
+
+// startCostly are modules whose package initialisation runs at every start
+// of the CLI, whatever the command, and costs more than the rest of
+// `esconnect invoke` on a small event (docs/performance.md): kafka-go's
+// protocol packages build codecs for every Kafka API by reflection (about
+// 3.5 ms), the AWS SDK's Lambda client builds its schemas (about 1.5 ms).
+// The CLI's Kafka tools use franz-go, and replay signs Lambda's Invoke
+// itself.
+var startCostly = []string{"github.com/segmentio/kafka-go", "github.com/aws/aws-sdk-go-v2/service/lambda"}
+
+func TestCLIDoesNotLinkCostlyInit(t *testing.T) {
+	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) == 0 {
+		t.Fatal("go list -deps listed no packages")
+	}
+	for _, d := range deps {
+		for _, m := range startCostly {
+			if d == m || strings.HasPrefix(d, m+"/") {
+				t.Errorf("esconnect links %s", d)
+			}
+		}
+	}
+}
