@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -374,26 +373,5 @@ func TestKafkaRangeEndingInATransactionMarker(t *testing.T) {
 	}
 	if n := fetches.Load(); n > 2 {
 		t.Fatalf("%d fetches for one batch and its marker: the range did not end at the marker", n)
-	}
-}
-
-// TestDoesNotLinkKafkaGo: the kafka:// source reads through franz-go.
-// kafka-go's protocol packages build reflection codecs for every Kafka API
-// version in their init, about 3 ms of every start of the CLI, which links
-// this package; the tests above use it as the independent client.
-func TestDoesNotLinkKafkaGo(t *testing.T) {
-	const kafkaGo = "github.com/segmentio/kafka-go"
-	out, err := exec.CommandContext(t.Context(), "go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) == 0 {
-		t.Fatal("go list -deps listed no packages")
-	}
-	for _, d := range deps {
-		if d == kafkaGo || strings.HasPrefix(d, kafkaGo+"/") {
-			t.Errorf("replay links %s", d)
-		}
 	}
 }
