@@ -1,12 +1,9 @@
 package kafkaops
 
 import (
-	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/esconnect/esconnect/shared/kafkawire"
 )
@@ -44,14 +41,8 @@ func ClientOptions(s Security, dialTimeout time.Duration) ([]kgo.Opt, error) {
 	if tc != nil {
 		opts = append(opts, kgo.DialTLSConfig(tc))
 	}
-	// Check accepted the mechanism, so it is one of these or empty.
-	switch strings.ToLower(s.SASLMechanism) {
-	case MechanismPlain:
-		opts = append(opts, kgo.SASL(plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()))
-	case MechanismSCRAMSHA256:
-		opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism()))
-	case MechanismSCRAMSHA512:
-		opts = append(opts, kgo.SASL(scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()))
+	if m := s.Mechanism(); m != nil {
+		opts = append(opts, kgo.SASL(m))
 	}
 	return opts, nil
 }

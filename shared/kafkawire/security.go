@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -75,14 +76,20 @@ func (s Security) Apply(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	cfg.TLS = tc
+	cfg.TLS, cfg.SASL = tc, s.Mechanism()
+	return nil
+}
+
+// Mechanism is franz-go's form of s's SASL mechanism, for kafkawire and for
+// the tools' kgo clients alike; nil when s has none (or one Check refuses).
+func (s Security) Mechanism() sasl.Mechanism {
 	switch strings.ToLower(s.SASLMechanism) {
 	case MechanismPlain:
-		cfg.SASL = plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()
+		return plain.Auth{User: s.Username, Pass: s.Password}.AsMechanism()
 	case MechanismSCRAMSHA256:
-		cfg.SASL = scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism()
+		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha256Mechanism()
 	case MechanismSCRAMSHA512:
-		cfg.SASL = scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()
+		return scram.Auth{User: s.Username, Pass: s.Password}.AsSha512Mechanism()
 	}
 	return nil
 }
