@@ -1,9 +1,7 @@
 package esbulk
 
 import (
-	"math/rand/v2"
 	"net/http"
-	"time"
 )
 
 // verdict is what the writer does with an answered item.
@@ -80,18 +78,4 @@ func retriableStatus(status int) bool {
 // the same way again.
 func retriableRequest(status int, typ string) bool {
 	return status == http.StatusTooManyRequests || status >= 500 || retriableType(typ)
-}
-
-// backoff returns the wait before retry round n (0 for the first retry):
-// full jitter over an exponentially growing ceiling, so that many writers
-// rejected at the same moment do not come back at the same moment.
-func backoff(n int, initial, max time.Duration) time.Duration {
-	ceiling := initial
-	for i := 0; i < n && ceiling < max; i++ {
-		ceiling *= 2
-	}
-	if ceiling > max || ceiling <= 0 {
-		ceiling = max
-	}
-	return rand.N(ceiling + 1)
 }

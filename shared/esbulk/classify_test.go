@@ -3,7 +3,6 @@ package esbulk
 import (
 	"errors"
 	"testing"
-	"time"
 )
 
 func TestClassifyItem(t *testing.T) {
@@ -92,36 +91,6 @@ func TestForbidden(t *testing.T) {
 		}
 		if got := errors.Is(&tt.err, ErrForbidden); got != tt.want {
 			t.Errorf("%d %s: errors.Is(ErrForbidden) = %t, want %t", tt.err.Status, tt.err.Type, got, tt.want)
-		}
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	const initial, maxWait = 100 * time.Millisecond, time.Second
-	tests := []struct {
-		round   int
-		ceiling time.Duration
-	}{
-		{0, 100 * time.Millisecond},
-		{1, 200 * time.Millisecond},
-		{3, 800 * time.Millisecond},
-		{4, time.Second},
-		{200, time.Second}, // no overflow for absurd rounds
-	}
-	for _, tt := range tests {
-		var seenHigh, seenLow bool
-		for range 2000 {
-			d := backoff(tt.round, initial, maxWait)
-			if d < 0 || d > tt.ceiling {
-				t.Fatalf("backoff(%d) = %s, outside [0, %s]", tt.round, d, tt.ceiling)
-			}
-			seenHigh = seenHigh || d > tt.ceiling*3/4
-			seenLow = seenLow || d < tt.ceiling/4
-		}
-		// Full jitter spreads waits over the whole range: 2000 draws
-		// missing a quarter of it would mean the jitter is broken.
-		if !seenHigh || !seenLow {
-			t.Errorf("backoff(%d) is not spread over [0, %s]: high %t low %t", tt.round, tt.ceiling, seenHigh, seenLow)
 		}
 	}
 }

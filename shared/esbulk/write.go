@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esconnect/esconnect/shared/esclient"
+	"github.com/esconnect/esconnect/shared/retry"
 )
 
 // Types of ItemError the writer reports for items Elasticsearch never
@@ -126,7 +127,7 @@ func (w *Writer) budget(ctx context.Context) (context.Context, context.CancelFun
 // a wait that would end past the budget, since a retry that cannot be
 // answered in time only delays the caller.
 func (w *Writer) wait(ctx, bctx context.Context, n, items int, last *ItemError) bool {
-	d := backoff(n, w.cfg.BackoffInitial, w.cfg.BackoffMax)
+	d := retry.Backoff(n, w.cfg.BackoffInitial, w.cfg.BackoffMax)
 	if dl, ok := bctx.Deadline(); ok && time.Now().Add(d).After(dl) {
 		return false
 	}
@@ -136,14 +137,7 @@ func (w *Writer) wait(ctx, bctx context.Context, n, items int, last *ItemError) 
 	}
 	w.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "bulk retry",
 		slog.Int("round", n+1), slog.Int("items", items), slog.Duration("backoff", d), slog.String("last_failure", lastType))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-bctx.Done():
-		return false
-	}
+	return retry.Sleep(bctx, d) == nil
 }
 
 // abandon marks items that will not be sent again as unresolved with the

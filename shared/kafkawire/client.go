@@ -28,6 +28,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl"
+
+	"github.com/esconnect/esconnect/shared/retry"
 )
 
 // Errors for branching on.
@@ -225,12 +227,5 @@ func backoff(ctx context.Context, n int) error {
 	if d > backoffMax || d <= 0 {
 		d = backoffMax
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }

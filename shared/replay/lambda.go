@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/esconnect/esconnect/shared/kafkaevent"
+	"github.com/esconnect/esconnect/shared/retry"
 	"github.com/esconnect/esconnect/shared/sigv4"
 )
 
@@ -71,7 +71,7 @@ var ErrFunction = errors.New("function reported a failure")
 // Invoke is a single REST call: POST the payload, read the function's answer.
 type lambdaDest struct {
 	name   string
-	url    *url.URL // the function's invocations resource
+	url    string // the function's invocations resource, escaped
 	client *http.Client
 	o      LambdaOptions
 	// backoff is the wait before retry n (1, 2...); tests shorten it.
@@ -124,7 +124,7 @@ func NewLambda(name string, o LambdaOptions) (Destination, error) {
 	if o.HTTPClient != nil {
 		client.Timeout = o.HTTPClient.Timeout
 	}
-	return &lambdaDest{name: name, url: u, client: client, o: o, backoff: lambdaBackoff}, nil
+	return &lambdaDest{name: name, url: u.String(), client: client, o: o, backoff: lambdaBackoff}, nil
 }
 
 // lambdaInvokeURL is the Invoke resource of function name: under endpoint
@@ -175,8 +175,7 @@ func escapeSegment(s string) string {
 // lambdaBackoff is the SDK's exponential backoff with full jitter, from
 // 100 ms, capped at 20 s.
 func lambdaBackoff(n int) time.Duration {
-	d := min(100*time.Millisecond<<(n-1), 20*time.Second)
-	return rand.N(d) + 1
+	return retry.Backoff(n-1, 100*time.Millisecond, 20*time.Second)
 }
 
 // lambdaAPIError is an answer of the Invoke API other than 200: the function
@@ -218,26 +217,21 @@ func (d *lambdaDest) invoke(ctx context.Context, payload []byte) (body []byte, f
 	for attempt := 1; ; attempt++ {
 		body, functionError, err = d.invokeOnce(ctx, payload)
 		var apiErr *lambdaAPIError
-		retry := err != nil && ctx.Err() == nil && (!errors.As(err, &apiErr) || apiErr.retryable())
-		if !retry || attempt == lambdaAttempts {
+		again := err != nil && ctx.Err() == nil && (!errors.As(err, &apiErr) || apiErr.retryable())
+		if !again || attempt == lambdaAttempts {
 			return body, functionError, err
 		}
-		t := time.NewTimer(d.backoff(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, "", fmt.Errorf("%w (retry interrupted: %w)", err, ctx.Err())
-		case <-t.C:
+		if serr := retry.Sleep(ctx, d.backoff(attempt)); serr != nil {
+			return nil, "", fmt.Errorf("%w (retry interrupted: %w)", err, serr)
 		}
 	}
 }
 
 func (d *lambdaDest) invokeOnce(ctx context.Context, payload []byte) ([]byte, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url.String(), bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(payload))
 	if err != nil {
 		return nil, "", err
 	}
-	req.URL = d.url
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
 	resp, err := d.client.Do(req)
