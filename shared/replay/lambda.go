@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -86,9 +85,26 @@ const lambdaAttempts = 3
 // invocation returns at most 6 MB.
 const lambdaResponseLimit = LambdaPayloadLimit + 1<<20
 
-// awsRegion is the shape of a region name, checked because it becomes part
-// of the endpoint's host name.
-var awsRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+// isRegionName reports whether s has the shape of an AWS region name (two
+// letters, one or more words, a number: eu-west-1, us-gov-east-1), checked
+// because it becomes part of the endpoint's host name. It is a loop rather
+// than a regular expression compiled at every start of the CLI.
+func isRegionName(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || len(parts[0]) != 2 {
+		return false
+	}
+	last := parts[len(parts)-1]
+	if len(last) < 1 || len(last) > 2 || strings.Trim(last, "0123456789") != "" {
+		return false
+	}
+	for _, p := range parts[:len(parts)-1] {
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return false
+		}
+	}
+	return true
+}
 
 // NewLambda returns a destination that invokes function name synchronously
 // with AWS Kafka events.
@@ -133,7 +149,7 @@ func NewLambda(name string, o LambdaOptions) (Destination, error) {
 // escapes it.
 func lambdaInvokeURL(region, endpoint, name string) (*url.URL, error) {
 	if endpoint == "" {
-		if !awsRegion.MatchString(region) {
+		if !isRegionName(region) {
 			return nil, fmt.Errorf("region %q is not an AWS region name", region)
 		}
 		suffix := "amazonaws.com"

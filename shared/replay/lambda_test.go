@@ -173,6 +173,16 @@ func TestLambdaInvokeURL(t *testing.T) {
 			t.Fatalf("%s %q: error %v, want one containing %q", bad.region, bad.endpoint, err, bad.want)
 		}
 	}
+	for _, r := range []string{"eu-west-1", "us-gov-east-1", "cn-northwest-1", "ap-southeast-12"} {
+		if !isRegionName(r) {
+			t.Errorf("isRegionName(%q) = false", r)
+		}
+	}
+	for _, r := range []string{"", "eu", "eu-west", "eu-west-", "EU-west-1", "eu-west-123", "eu--1", "e-west-1", "eu-west-1a", "eu-west-1.evil.test"} {
+		if isRegionName(r) {
+			t.Errorf("isRegionName(%q) = true", r)
+		}
+	}
 	if _, err := NewLambda("f", LambdaOptions{Region: "eu west", AccessKeyID: "a", SecretAccessKey: "b"}); !errors.Is(err, ErrBadDestination) {
 		t.Fatalf("NewLambda with a bad region: %v, want ErrBadDestination", err)
 	}
