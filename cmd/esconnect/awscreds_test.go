@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,12 +16,30 @@ import (
 	"github.com/esconnect/esconnect/shared/sigv4"
 )
 
+// credentialsHelperOnPath builds cmd/esconnect-aws-credentials, the
+// program that runs the SDK's chain for the CLI, and puts only its
+// directory on PATH: the CLI must find it there.
+func credentialsHelperOnPath(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	// The tests run in the package's directory; go build resolves the
+	// module from there.
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, credentialsHelper), "../"+credentialsHelper)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", credentialsHelper, err, out)
+	}
+	t.Setenv("PATH", dir)
+}
+
+// profileKeyID is the key the esnode of profileNode accepts.
+const profileKeyID = "AKIDPROFILE"
+
 // profileNode starts an esnode that checks SigV4 signatures like Amazon
 // OpenSearch Service and points the environment at it with no credentials
 // but a shared credentials file whose profile ops holds the node's key.
 func profileNode(t *testing.T, env map[string]string) (secret string) {
 	t.Helper()
-	const keyID = "AKIDPROFILE"
+	const keyID = profileKeyID
 	secret = "profile-secret"
 	node := esnodetest.Start(t, esnode.Options{SigV4: &sigv4.Verifier{Region: "eu-north-1", Service: sigv4.ServiceES,
 		Keys: map[string]aws.Credentials{keyID: {AccessKeyID: keyID, SecretAccessKey: secret}}}})
@@ -51,6 +70,7 @@ func profileNode(t *testing.T, env map[string]string) (secret string) {
 // invocation fails, naming the problem.
 func TestInvokeSigV4Profile(t *testing.T) {
 	secret := profileNode(t, map[string]string{"ES_INDEX": "sigv4-invoke"})
+	credentialsHelperOnPath(t)
 	invoke := func(profile string) (int, string, string) {
 		t.Setenv("AWS_PROFILE", profile)
 		var stdout, stderr bytes.Buffer
@@ -75,6 +95,7 @@ func TestInvokeSigV4Profile(t *testing.T) {
 // 404 by the node; an unsigned one would be refused before that.
 func TestConnectorSigV4Profile(t *testing.T) {
 	secret := profileNode(t, map[string]string{"AWS_PROFILE": "ops"})
+	credentialsHelperOnPath(t)
 	var stdout, stderr bytes.Buffer
 	code := runMain([]string{"connector", "run", "--id", "no-such-connector", "--once"}, &stdout, &stderr)
 	if code == 0 || !strings.Contains(stderr.String(), "resource_not_found_exception") {
@@ -82,5 +103,59 @@ func TestConnectorSigV4Profile(t *testing.T) {
 	}
 	if strings.Contains(stderr.String()+stdout.String(), secret) {
 		t.Fatal("output shows the secret key")
+	}
+}
+
+// TestSigV4WithoutHelper: credentials in the environment, the chain's first
+// step, need no helper; without them and without the helper, the CLI stops
+// before any work and says what to build.
+func TestSigV4WithoutHelper(t *testing.T) {
+	secret := profileNode(t, map[string]string{"ES_INDEX": "sigv4-nohelper", "AWS_PROFILE": "ops"})
+	t.Setenv("PATH", t.TempDir())
+	invoke := func() (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := runMain([]string{"invoke", "kafka-es-sink", "--event", "../../events/aws-msk.json"}, &stdout, &stderr)
+		return code, stdout.String(), stderr.String()
+	}
+	code, stdout, stderr := invoke()
+	if code == 0 || !strings.Contains(stderr, credentialsHelper) || !strings.Contains(stderr, "go build") {
+		t.Fatalf("no helper: exit %d, stdout %s, stderr %s; want a failure naming %s and how to build it", code, stdout, stderr, credentialsHelper)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", profileKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", secret)
+	code, stdout, stderr = invoke()
+	var res struct{ Indexed int }
+	if code != 0 || json.Unmarshal([]byte(stdout), &res) != nil || res.Indexed != 3 {
+		t.Fatalf("environment credentials: exit %d, stdout %s, stderr %s; want 3 indexed", code, stdout, stderr)
+	}
+}
+
+// TestFindHelper: the helper beside the executable (through a symlink to
+// it) comes before one on PATH; a file there that cannot be run does not.
+func TestFindHelper(t *testing.T) {
+	install, onPath, links := t.TempDir(), t.TempDir(), t.TempDir()
+	exe := filepath.Join(install, "esconnect")
+	for _, f := range []string{exe, filepath.Join(install, credentialsHelper), filepath.Join(onPath, credentialsHelper)} {
+		if err := os.WriteFile(f, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(links, "esconnect")
+	if err := os.Symlink(exe, link); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", onPath)
+	if got, err := findHelper(link); err != nil || got != filepath.Join(install, credentialsHelper) {
+		t.Fatalf("beside the executable: %q, %v; want %s", got, err, filepath.Join(install, credentialsHelper))
+	}
+	if err := os.Chmod(filepath.Join(install, credentialsHelper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := findHelper(link); err != nil || got != filepath.Join(onPath, credentialsHelper) {
+		t.Fatalf("not executable beside it: %q, %v; want the one on PATH", got, err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, err := findHelper(link); err == nil || !strings.Contains(err.Error(), credentialsHelper) {
+		t.Fatalf("nowhere: %v; want an error naming %s", err, credentialsHelper)
 	}
 }
