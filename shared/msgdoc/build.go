@@ -195,12 +195,18 @@ func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
 	}
 	for i := range records {
 		r := &records[i]
-		a, skip, err := bld.action(r)
+		// The action is filled in place: returning it by value and
+		// appending it copied its 17 words twice per record.
+		out.Actions = append(out.Actions, esbulk.Action{})
+		a := &out.Actions[len(out.Actions)-1]
+		skip, err := bld.action(a, r)
 		switch {
 		case err != nil:
+			out.Actions = out.Actions[:len(out.Actions)-1]
 			out.Failures = append(out.Failures, Failure{Record: i, Err: err})
 			continue
 		case skip != "":
+			out.Actions = out.Actions[:len(out.Actions)-1]
 			out.Skipped = append(out.Skipped, Skip{Record: i, Reason: skip})
 			continue
 		}
@@ -208,6 +214,7 @@ func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
 			free := arena[len(arena):]
 			body, berr := bld.appendBody(free, r, a.Op)
 			if berr != nil {
+				out.Actions = out.Actions[:len(out.Actions)-1]
 				out.Failures = append(out.Failures, Failure{Record: i, Err: berr})
 				continue
 			}
@@ -223,7 +230,6 @@ func (bld *Builder) BuildInto(out *Batch, records []kafkaevent.Record) {
 			writeOffsetID(&ids, r.Topic, r.Partition, r.Offset)
 			idEnds = append(idEnds, ids.Len())
 		}
-		out.Actions = append(out.Actions, a)
 		out.ActionRecords = append(out.ActionRecords, i)
 	}
 	out.arena = arena
@@ -278,20 +284,21 @@ func (bld *Builder) upsertOp() esbulk.Op {
 	return esbulk.OpUpdate
 }
 
-// action decides the operation, index, id, routing and versioning of r.
-func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Error) {
+// action decides the operation, index, id, routing and versioning of r,
+// into a; a is dropped when it returns a skip or an error.
+func (bld *Builder) action(a *esbulk.Action, r *kafkaevent.Record) (SkipReason, *Error) {
 	o := &bld.o
 	// Forget the previous record's parsed value; action runs first for
 	// every record.
 	bld.fields.cur = recordCache{}
 	if o.IncludeHeaders && r.HeaderErr != nil {
-		return esbulk.Action{}, "", &Error{Type: ErrBadHeaders, Reason: r.HeaderErr.Error()}
+		return "", &Error{Type: ErrBadHeaders, Reason: r.HeaderErr.Error()}
 	}
 	index, err := bld.index.name(r.Topic, r.Timestamp)
 	if err != nil {
-		return esbulk.Action{}, "", &Error{Type: ErrInvalidIndex, Reason: err.Error()}
+		return "", &Error{Type: ErrInvalidIndex, Reason: err.Error()}
 	}
-	a := esbulk.Action{Index: index, Pipeline: o.Pipeline}
+	*a = esbulk.Action{Index: index, Pipeline: o.Pipeline}
 	switch o.Routing {
 	case RoutingKey:
 		if r.Key != nil {
@@ -300,7 +307,7 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 	case RoutingField:
 		var e *Error
 		if a.Routing, e = bld.fieldRouting(r); e != nil {
-			return esbulk.Action{}, "", e
+			return "", e
 		}
 	}
 	switch o.DocID {
@@ -312,14 +319,14 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 		// doc_as_upsert: a redelivered record rewrites its own document.
 		var e *Error
 		if a.ID, e = bld.fieldID(r); e != nil {
-			return esbulk.Action{}, "", e
+			return "", e
 		}
 		a.Op = bld.upsertOp()
 	case IDNone:
 		a.Op = esbulk.OpIndex
 	case IDKey:
 		if r.Key == nil {
-			return esbulk.Action{}, "", &Error{Type: ErrNullKey, Reason: "DOC_ID=key needs a message key; this record has none"}
+			return "", &Error{Type: ErrNullKey, Reason: "DOC_ID=key needs a message key; this record has none"}
 		}
 		a.Op = esbulk.OpIndex
 		if o.Routing == RoutingKey {
@@ -333,9 +340,9 @@ func (bld *Builder) action(r *kafkaevent.Record) (esbulk.Action, SkipReason, *Er
 			case NullDelete:
 				a.Op, a.Pipeline = esbulk.OpDelete, ""
 			case NullIgnore:
-				return esbulk.Action{}, SkipNullValue, nil
+				return SkipNullValue, nil
 			}
 		}
 	}
-	return a, "", nil
+	return "", nil
 }

@@ -139,7 +139,7 @@ func ParseRoutingField(s string) (string, error) {
 // policy; a non-nil err (an *Error) is a failure of the record, errType its
 // Type. The body gets its own buffer; Build shares one across a batch.
 func (bld *Builder) BuildOne(r kafkaevent.Record) (a esbulk.Action, skip bool, errType string, err error) {
-	a, reason, e := bld.action(&r)
+	reason, e := bld.action(&a, &r)
 	if e != nil {
 		return esbulk.Action{}, false, string(e.Type), e
 	}
