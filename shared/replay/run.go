@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sort"
 	"time"
+
+	"github.com/esconnect/esconnect/shared/retry"
 )
 
 // Options tunes Run.
@@ -171,14 +173,7 @@ func pace(ctx context.Context, start time.Time, sent int64, n int, rate float64)
 	if wait <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, wait)
 }
 
 func progress(w io.Writer, sent, total int64, elapsed time.Duration) {
