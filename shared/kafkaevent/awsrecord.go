@@ -3,6 +3,7 @@ package kafkaevent
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 )
@@ -29,24 +30,69 @@ func foldEq(key []byte, name string) bool {
 // other key (another spelling, escapes, a foreign field) is left unread,
 // and key is nil. Reading every key byte by byte and then matching it was
 // among the largest costs of decoding an event of 1 KiB values.
-func (s *scanner) knownKey(prev recordField) (recordField, []byte) {
+//
+// A key followed right away by its colon, as Lambda writes it, is matched
+// by two word comparisons and read with the colon; colon says so.
+func (s *scanner) knownKey(prev recordField) (f recordField, key []byte, colon bool) {
 	s.ws()
-	if s.i+2 >= len(s.b) || s.b[s.i] != '"' {
-		return recOther, nil
-	}
 	// Lambda writes the fields in one order: the one after prev is
 	// tried first.
-	f := lambdaOrder[prev]
+	f = lambdaOrder[prev]
+	if s.i+16 <= len(s.b) {
+		lo, hi := binary.LittleEndian.Uint64(s.b[s.i:]), binary.LittleEndian.Uint64(s.b[s.i+8:])
+		if !keyPatterns[f].match(lo, hi) {
+			for f = recTopic; f <= recHeaders && !keyPatterns[f].match(lo, hi); f++ {
+			}
+		}
+		if f <= recHeaders {
+			key = s.b[s.i+1 : s.i+1+len(recordFieldNames[f])]
+			s.i += keyPatterns[f].n
+			return f, key, true
+		}
+		f = lambdaOrder[prev]
+	}
+	if s.i+2 >= len(s.b) || s.b[s.i] != '"' {
+		return recOther, nil, false
+	}
 	if !s.quoted(recordFieldNames[f]) {
 		f = s.anyKnownKey()
 	}
 	if f == recOther {
-		return recOther, nil
+		return recOther, nil, false
 	}
-	key := s.b[s.i+1 : s.i+1+len(recordFieldNames[f])]
+	key = s.b[s.i+1 : s.i+1+len(recordFieldNames[f])]
 	s.i += len(key) + 2
-	return f, key
+	return f, key, false
 }
+
+// keyPattern is a record field's key with its colon, "topic": say, as
+// the little-endian words of the 16 input bytes it starts, masked to its
+// length. The longest, "timestampType":, is 16 bytes.
+type keyPattern struct {
+	lo, hi, loMask, hiMask uint64
+	n                      int
+}
+
+func (p *keyPattern) match(lo, hi uint64) bool {
+	return lo&p.loMask == p.lo && hi&p.hiMask == p.hi
+}
+
+var keyPatterns = func() (t [recHeaders + 1]keyPattern) {
+	for f := recTopic; f <= recHeaders; f++ {
+		var b, m [16]byte
+		k := `"` + recordFieldNames[f] + `":`
+		copy(b[:], k)
+		for i := range len(k) {
+			m[i] = 0xff
+		}
+		le := binary.LittleEndian
+		t[f] = keyPattern{lo: le.Uint64(b[:8]), hi: le.Uint64(b[8:]), loMask: le.Uint64(m[:8]), hiMask: le.Uint64(m[8:]), n: len(k)}
+	}
+	// recOther matches nothing: a zero mask would match anything, so it
+	// asks for a byte no masked input can have.
+	t[recOther] = keyPattern{lo: 1}
+	return t
+}()
 
 // lambdaOrder is the field Lambda writes after each one: topic first,
 // headers last.
@@ -191,7 +237,8 @@ func fieldOf(key []byte) recordField {
 
 // recordState collects one AWS record while its fields are read.
 type recordState struct {
-	rec                    Record
+	// rec is the record's slot in batch.Records, filled in place.
+	rec                    *Record
 	hasTopic, hasPartition bool
 	hasOffset              bool
 	err                    *RecordError
@@ -276,41 +323,58 @@ func (d *awsDecoder) record() error {
 		return nil
 	}
 	s.i++
-	if !s.consume('}') {
-		prev := recOther
-		for {
-			f, key := s.knownKey(prev)
-			prev = f
-			if key == nil {
-				kraw, kslow, err := s.str()
-				if err != nil {
-					return err
-				}
-				key = fieldKey(kraw, kslow)
-				f = fieldOf(key)
-			}
-			if !s.consume(':') {
-				return s.syntax("expected ':'")
-			}
-			if err := d.field(&st, f, key); err != nil {
-				return err
-			}
-			if s.consume(',') {
-				continue
-			}
-			if s.consume('}') {
-				break
-			}
-			return s.syntax("expected ',' or '}'")
-		}
+	// The record is read into its slot in Records: building it on the
+	// stack and appending copied its 21 words once more per record.
+	n := len(d.batch.Records)
+	d.batch.Records = append(d.batch.Records, Record{})
+	st.rec = &d.batch.Records[n]
+	if err := d.fields(&st); err != nil {
+		// Broken JSON fails the event; the slot must not keep spans of it.
+		d.batch.Records[n] = Record{}
+		d.batch.Records = d.batch.Records[:n]
+		return err
 	}
 	d.pending = append(d.pending, pendingRecord{start: start, err: st.err, key: st.key.flags, val: st.val.flags,
 		flags: isObject | flagIf(hasTopic, st.hasTopic) | flagIf(hasPartition, st.hasPartition) | flagIf(hasOffset, st.hasOffset)})
 	// Base64 is decoded in the second pass, which also means a later
 	// duplicate key wins as it does in encoding/json.
 	st.rec.Key, st.rec.Value = st.key.raw, st.val.raw
-	d.batch.Records = append(d.batch.Records, st.rec)
 	return nil
+}
+
+// fields reads the members of a record object after its '{', through its
+// '}'.
+func (d *awsDecoder) fields(st *recordState) error {
+	s := &d.s
+	if s.consume('}') {
+		return nil
+	}
+	prev := recOther
+	for {
+		f, key, colon := s.knownKey(prev)
+		prev = f
+		if key == nil {
+			kraw, kslow, err := s.str()
+			if err != nil {
+				return err
+			}
+			key = fieldKey(kraw, kslow)
+			f = fieldOf(key)
+		}
+		if !colon && !s.consume(':') {
+			return s.syntax("expected ':'")
+		}
+		if err := d.field(st, f, key); err != nil {
+			return err
+		}
+		if s.consume(',') {
+			continue
+		}
+		if s.consume('}') {
+			return nil
+		}
+		return s.syntax("expected ',' or '}'")
+	}
 }
 
 // decodeRecords is the second pass: it decodes every pending key and value
