@@ -1,5 +1,7 @@
 package jsonstr
 
+import "math/bits"
+
 // digitPairs holds "00" to "99", two bytes each.
 const digitPairs = "00010203040506070809" +
 	"10111213141516171819" +
@@ -56,16 +58,20 @@ func IntLen(v int64) int {
 	return uintLen(uint64(v))
 }
 
-// uintLen is the number of decimal digits of u.
+// uintLen is the number of decimal digits of u: from its bit length,
+// log10(2) being about 1233/4096, corrected by one comparison. A loop of
+// divisions took a third of AppendInt's time on 13-digit timestamps.
 func uintLen(u uint64) int {
-	n := 1
-	for u >= 10000 {
-		u /= 10000
-		n += 4
+	v := u | 1 // 0 has one digit, as 1 does
+	t := bits.Len64(v) * 1233 >> 12
+	if v < pow10[t] {
+		return t
 	}
-	for u >= 10 {
-		u /= 10
-		n++
-	}
-	return n
+	return t + 1
+}
+
+// pow10 holds 10^0 to 10^19, every power of ten a uint64 holds.
+var pow10 = [...]uint64{
+	1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
 }
