@@ -2,6 +2,7 @@ package esbulk
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 )
@@ -32,9 +33,17 @@ type batch struct {
 // error outcome for the invalid ones; it returns the indexes to send. The
 // batch's buffers come from mem, which it keeps until release.
 func newBatch(actions []Action, outcomes []Outcome, mem *batchMemory) (*batch, []int) {
-	need := 0
+	// The actions of a batch mostly share their operation and index: the
+	// head of the line up to the index is measured and escaped once per
+	// run of them, and copied from the previous line after that. Measuring
+	// and escaping it for every action was a third of encoding the lines.
+	need, headLen := 0, 0
 	for i := range actions {
-		need += metaLen(&actions[i])
+		a := &actions[i]
+		if i == 0 || !sameHead(a, &actions[i-1]) {
+			headLen = metaHeadLen(a)
+		}
+		need += headLen + metaRestLen(a)
 	}
 	if cap(mem.meta) < need {
 		mem.meta = make([]byte, 0, need)
@@ -47,6 +56,9 @@ func newBatch(actions []Action, outcomes []Outcome, mem *batchMemory) (*batch, [
 	clear(b.spans)
 	meta := mem.meta[:0]
 	pending := mem.pending[:0]
+	// head is the span of the last written line's head, and prev its action.
+	var head span
+	var prev *Action
 	for i := range actions {
 		a := &actions[i]
 		outcomes[i].ID = a.ID
@@ -55,7 +67,13 @@ func newBatch(actions []Action, outcomes []Outcome, mem *batchMemory) (*batch, [
 			continue
 		}
 		start := len(meta)
-		meta = appendMeta(meta, a)
+		if prev != nil && sameHead(a, prev) {
+			meta = append(meta, meta[head.start:head.end]...)
+		} else {
+			meta = appendMetaHead(meta, a)
+		}
+		head, prev = span{start, len(meta)}, a
+		meta = appendMetaRest(meta, a)
 		b.spans[i] = span{start, len(meta)}
 		if a.Op != OpDelete && !a.Flat && hasNewline(a.Body) {
 			if b.fixed == nil {
@@ -71,6 +89,10 @@ func newBatch(actions []Action, outcomes []Outcome, mem *batchMemory) (*batch, [
 	mem.meta = meta
 	return b, pending
 }
+
+// sameHead reports whether a and b's action lines start alike, up to the
+// index (see appendMetaHead).
+func sameHead(a, b *Action) bool { return a.Op == b.Op && a.Index == b.Index }
 
 // line returns action i's action line.
 func (b *batch) line(i int) []byte { return b.meta[b.spans[i].start:b.spans[i].end] }
@@ -217,4 +239,28 @@ func (b *batch) chunks(idx []int, maxBytes, maxDocs int) [][]int {
 		out = append(out, idx[start:])
 	}
 	return out
+}
+
+// Encode writes to dst the NDJSON that Write's requests for actions carry,
+// one request's body after another, without sending them, and returns the
+// bytes written. It runs
+// Write's own encoding: the action lines encoded once into the Writer's
+// pooled buffer, the bodies read in place. Actions Write would refuse
+// before sending are left out; the error names the first of them by index.
+func (w *Writer) Encode(dst io.Writer, actions []Action) (int64, error) {
+	outcomes := make([]Outcome, len(actions))
+	b, pending := newBatch(actions, outcomes, w.bufs.batch())
+	defer b.release(&w.bufs)
+	bd := b.body(pending)
+	defer bd.Close()
+	n, err := io.Copy(dst, bd)
+	if err != nil {
+		return n, err
+	}
+	for i := range outcomes {
+		if e := outcomes[i].Err; e != nil {
+			return n, fmt.Errorf("action %d: %w", i, e)
+		}
+	}
+	return n, nil
 }

@@ -1,8 +1,11 @@
 package esbulk
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -123,5 +126,112 @@ func TestBodyCloseEndsReading(t *testing.T) {
 	}
 	if n, err := bd.Read(make([]byte, 10)); n != 0 || !errors.Is(err, errBodyClosed) {
 		t.Errorf("Read after Close = %d, %v; want errBodyClosed", n, err)
+	}
+}
+
+// recordingClient keeps every request body it is sent and answers each
+// item as created.
+type recordingClient struct{ bodies [][]byte }
+
+func (c *recordingClient) Perform(req *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	c.bodies = append(c.bodies, body)
+	items := make([]string, 0, bytes.Count(body, []byte("\n")))
+	for _, line := range bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n")) {
+		if op, ok := bytes.CutPrefix(line, []byte(`{"`)); ok && bytes.Contains(line, []byte(`"_index":`)) {
+			name := string(op[:bytes.IndexByte(op, '"')])
+			items = append(items, `{"`+name+`":{"status":201,"result":"created"}}`)
+		}
+	}
+	resp := `{"took":1,"errors":false,"items":[` + strings.Join(items, ",") + `]}`
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(resp))}, nil
+}
+
+func TestEncodeIsWhatWriteSends(t *testing.T) {
+	actions := []Action{
+		{Op: OpIndex, Index: "i", ID: "0", Body: []byte(`{"n":0}`)},
+		{Op: OpIndex, Index: "i", ID: "1", Body: []byte("{\"n\":\n1}")},
+		{Op: OpDelete, Index: "i", ID: "2"},
+		{Op: OpUpdate, Index: "i", ID: "3", Body: []byte(`{"doc":{"n":3},"doc_as_upsert":true}`), RetryOnConflict: 2},
+		{Op: OpIndex, Index: "i", Body: []byte(`{"n":4}`), Pipeline: "p"},
+	}
+	client := &recordingClient{}
+	cfg := DefaultConfig()
+	cfg.Client, cfg.Concurrency = client, 1
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(context.Background(), actions); err != nil {
+		t.Fatal(err)
+	}
+	if len(client.bodies) != 1 {
+		t.Fatalf("Write sent %d requests, want 1", len(client.bodies))
+	}
+	var got bytes.Buffer
+	n, err := w.Encode(&got, actions)
+	if err != nil || n != int64(got.Len()) {
+		t.Fatalf("Encode = %d, %v; wrote %d bytes", n, err, got.Len())
+	}
+	if got.String() != string(client.bodies[0]) {
+		t.Errorf("Encode wrote\n%s\nWrite sent\n%s", got.Bytes(), client.bodies[0])
+	}
+	// Twice: the pooled buffers of the first call are reused.
+	var again bytes.Buffer
+	if _, err := w.Encode(&again, actions); err != nil || again.String() != got.String() {
+		t.Errorf("second Encode = %q, %v", again.Bytes(), err)
+	}
+}
+
+func TestEncodeLeavesOutInvalidActions(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Client = &recordingClient{}
+	w, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := []Action{
+		{Op: OpIndex, Index: "i", ID: "a", Body: []byte(`{}`)},
+		{Op: OpUpdate, Index: "i", Body: []byte(`{}`)}, // no id
+		{Op: OpDelete, Index: "i", ID: "c"},
+	}
+	var got bytes.Buffer
+	_, err = w.Encode(&got, actions)
+	if err == nil || !strings.HasPrefix(err.Error(), "action 1: "+invalidType) {
+		t.Errorf("Encode error = %v, want one naming action 1", err)
+	}
+	if want := string(AppendAction(AppendAction(nil, &actions[0]), &actions[2])); got.String() != want {
+		t.Errorf("Encode wrote %q, want %q", got.Bytes(), want)
+	}
+}
+
+// The head of a line copied from the previous one must be the action's own
+// head whenever the operation or index changes, and after a refused action.
+func TestBatchLinesCopySharedHeads(t *testing.T) {
+	body := []byte(`{}`)
+	actions := []Action{
+		{Op: OpIndex, Index: "a", ID: "0", Body: body},
+		{Op: OpIndex, Index: "a", ID: "1", Body: body},
+		{Op: OpUpdate, Index: "a", ID: "2", Body: body},
+		{Op: OpUpdate, Index: "b\"\n", ID: "3", Body: body},
+		{Op: OpUpdate, Index: "b\"\n", Body: body}, // refused: no id
+		{Op: OpUpdate, Index: "b\"\n", ID: "5", Body: body},
+		{Op: OpDelete, Index: "a", ID: "6"},
+		{Op: OpIndex, Index: "a", ID: "7", Body: body},
+	}
+	b, pending := newBatch(actions, make([]Outcome, len(actions)), &batchMemory{})
+	var want []byte
+	for _, i := range pending {
+		want = AppendAction(want, &actions[i])
+	}
+	if got, err := io.ReadAll(b.body(pending)); err != nil || string(got) != string(want) {
+		t.Errorf("encoded batch =\n%s\nwant\n%s", got, want)
+	}
+	// The buffer is sized for every action, the refused one included.
+	if len(b.meta)+metaLen(&actions[4]) != cap(b.meta) {
+		t.Errorf("action lines took %d bytes of a buffer sized %d: the sizing is not exact", len(b.meta), cap(b.meta))
 	}
 }

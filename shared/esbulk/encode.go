@@ -3,7 +3,6 @@ package esbulk
 import (
 	"bytes"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/esconnect/esconnect/shared/jsonstr"
 )
@@ -34,49 +33,31 @@ func AppendAction(dst []byte, a *Action) []byte {
 // It sizes a batch's buffer of action lines in one allocation: an
 // estimate with a safety margin cost a tenth of a 6 MB event's size.
 func metaLen(a *Action) int {
-	n := len(`{"":{"_index":}}`+"\n") + len(a.Op.String()) + stringLen(a.Index)
+	return metaHeadLen(a) + metaRestLen(a)
+}
+
+// metaHeadLen is the length of what appendMetaHead writes.
+func metaHeadLen(a *Action) int {
+	return len(`{"":{"_index":`) + len(a.Op.String()) + jsonstr.Len(a.Index)
+}
+
+// metaRestLen is the length of what appendMetaRest writes.
+func metaRestLen(a *Action) int {
+	n := len("}}\n")
 	if a.ID != "" {
-		n += len(`,"_id":`) + stringLen(a.ID)
+		n += len(`,"_id":`) + jsonstr.Len(a.ID)
 	}
 	if a.Routing != "" {
-		n += len(`,"routing":`) + stringLen(a.Routing)
+		n += len(`,"routing":`) + jsonstr.Len(a.Routing)
 	}
 	if a.Pipeline != "" {
-		n += len(`,"pipeline":`) + stringLen(a.Pipeline)
+		n += len(`,"pipeline":`) + jsonstr.Len(a.Pipeline)
 	}
 	if a.VersionType != "" {
-		n += len(`,"version":,"version_type":`) + jsonstr.IntLen(a.Version) + stringLen(a.VersionType)
+		n += len(`,"version":,"version_type":`) + jsonstr.IntLen(a.Version) + jsonstr.Len(a.VersionType)
 	}
 	if a.Op == OpUpdate && a.RetryOnConflict > 0 {
 		n += len(`,"retry_on_conflict":`) + jsonstr.IntLen(int64(a.RetryOnConflict))
-	}
-	return n
-}
-
-// stringLen is the length of s as appendString writes it, quotes included.
-func stringLen(s string) int {
-	n := 2
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c >= 0x20 && c != '"' && c != '\\':
-				n++
-			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t':
-				n += 2
-			default:
-				n += len(`\u0000`)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			n += len(`\ufffd`)
-		} else {
-			n += size
-		}
-		i += size
 	}
 	return n
 }
@@ -97,10 +78,21 @@ func flattenNewlines(b []byte) {
 
 // appendMeta appends a's action line, newline included.
 func appendMeta(dst []byte, a *Action) []byte {
+	return appendMetaRest(appendMetaHead(dst, a), a)
+}
+
+// appendMetaHead appends the start of a's action line, up to its index: the
+// part a batch's actions mostly share (see newBatch).
+func appendMetaHead(dst []byte, a *Action) []byte {
 	dst = append(dst, `{"`...)
 	dst = append(dst, a.Op.String()...)
 	dst = append(dst, `":{"_index":`...)
-	dst = jsonstr.Append(dst, a.Index)
+	return jsonstr.Append(dst, a.Index)
+}
+
+// appendMetaRest appends the rest of a's action line after its index,
+// newline included.
+func appendMetaRest(dst []byte, a *Action) []byte {
 	if a.ID != "" {
 		dst = append(dst, `,"_id":`...)
 		dst = jsonstr.Append(dst, a.ID)

@@ -120,6 +120,41 @@ func appendString[T string | []byte](dst []byte, s T, strict bool) ([]byte, bool
 	return append(dst, '"'), true
 }
 
+// Len is the length of s as Append writes it, quotes included, for a
+// caller that sizes a buffer before writing: the bulk writer sizes the
+// action lines of a whole batch in one allocation. Like Append it skips
+// eight plain bytes at a time; counting byte by byte was a fifth of
+// encoding a batch's action lines.
+func Len[T string | []byte](s T) int {
+	n := 2 + len(s)
+	for i := 0; i < len(s); {
+		for i+8 <= len(s) && plainWord(word(s[i:i+8])) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		switch c := s[i]; class[c] {
+		case plain:
+			i++
+		case escaped:
+			if c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' {
+				n++
+			} else {
+				n += len(`\u0000`) - 1
+			}
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
+			if r == utf8.RuneError && size == 1 {
+				n += len(`\ufffd`) - 1
+			}
+			i += size
+		}
+	}
+	return n
+}
+
 // appendEscape appends the escape sequence of an ASCII byte that needs one,
 // with the short forms encoding/json uses.
 func appendEscape(dst []byte, c byte) []byte {

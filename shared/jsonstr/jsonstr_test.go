@@ -84,6 +84,9 @@ func assertMatchesEncodingJSON(t *testing.T, s string) {
 	if b := Append(nil, []byte(s)); string(b) != string(enc) {
 		t.Errorf("Append([]byte %q) = %s, string form %s", s, b, enc)
 	}
+	if n, nb := Len(s), Len([]byte(s)); n != len(enc) || nb != len(enc) {
+		t.Errorf("Len(%q) = %d (bytes: %d), Append wrote %d bytes", s, n, nb, len(enc))
+	}
 	// AppendValid writes the same for valid UTF-8 and nothing otherwise.
 	prefix := []byte("prefix:")
 	got2, ok := AppendValid(prefix, s)
