@@ -26,12 +26,10 @@ const (
 // without topic, partition or offset is a Failure rather than a zero value.
 //
 // It reads the payload in two passes. The first reads every record's
-// fields and decodes its base64 key and value, when they are plain padded
-// base64, into one arena of 3/4 of the payload's size, so that a 6 MB
-// event costs one allocation for its keys and values, or none when mem
-// holds an arena large enough from an earlier event. Other strings are
-// kept as spans of the payload. The second pass validates and decodes
-// those, and sorts the records from the failures.
+// fields and keeps its base64 key and value as spans of the payload; the
+// second decodes them into one arena sized from those spans, so that a
+// 6 MB event costs one exact allocation for its keys and values, or none
+// when mem holds an arena large enough from an earlier event.
 func decodeAWS(payload []byte, forced bool, mem *memory) (Batch, error) {
 	d := awsDecoder{s: scanner{b: payload}, mem: mem}
 	d.batch.Records, d.pending = mem.records[:0], mem.pending[:0]
@@ -51,9 +49,6 @@ func decodeAWS(payload []byte, forced bool, mem *memory) (Batch, error) {
 	err := d.event(forced)
 	// Kept even on failure: the memory is the point of mem.
 	mem.records, mem.pending = d.batch.Records, d.pending
-	if d.arena != nil {
-		mem.arena = d.arena
-	}
 	if err != nil {
 		if !errors.Is(err, ErrMalformed) {
 			// The first pass stops at a foreign shape before reading the

@@ -246,8 +246,7 @@ type recordState struct {
 }
 
 // b64String is a base64 key or value as the first pass leaves it: a span
-// of the payload, decoded in the second pass, or already decoded (see
-// awsDecoder.decodeNow).
+// of the payload, decoded in the second pass.
 type b64String struct {
 	raw   []byte
 	flags stringFlags
@@ -262,8 +261,6 @@ const (
 	stringSet stringFlags = 1 << iota
 	stringSlow
 	stringChecked
-	// stringDecoded: raw holds the decoded bytes, in the arena.
-	stringDecoded
 )
 
 func (st *recordState) fail(e *RecordError) {
@@ -384,20 +381,16 @@ func (d *awsDecoder) fields(st *recordState) error {
 // into one arena and sorts the elements into Records and Failures,
 // compacting Records in place.
 func (d *awsDecoder) decodeRecords() error {
-	if d.arena == nil {
-		// Nothing was decoded in the first pass (see decodeNow): an arena
-		// of the exact size.
-		size := 0
-		for i := range d.batch.Records {
-			r := &d.batch.Records[i]
-			// Spans of set strings are never nil, even when empty.
-			size += base64.StdEncoding.DecodedLen(len(r.Key)) + base64.StdEncoding.DecodedLen(len(r.Value))
-		}
-		// Never nil, even when empty: an empty key or value is a slice of
-		// it, and a nil one would read as a Kafka null.
-		if d.arena = d.mem.arena[:0]; d.arena == nil || cap(d.arena) < size {
-			d.arena = make([]byte, 0, size)
-		}
+	size := 0
+	for i := range d.batch.Records {
+		r := &d.batch.Records[i]
+		// Spans of set strings are never nil, even when empty.
+		size += base64.StdEncoding.DecodedLen(len(r.Key)) + base64.StdEncoding.DecodedLen(len(r.Value))
+	}
+	// Never nil, even when empty: an empty key or value is a slice of it,
+	// and a nil one would read as a Kafka null.
+	if d.arena = d.mem.arena[:0]; d.arena == nil || cap(d.arena) < size {
+		d.arena = make([]byte, 0, size)
 	}
 	if d.batch.Indexes = d.mem.indexes[:0]; cap(d.batch.Indexes) < len(d.batch.Records) {
 		d.batch.Indexes = make([]int, 0, len(d.batch.Records))
@@ -453,7 +446,7 @@ func (d *awsDecoder) decodeRecords() error {
 // decodeString decodes one key or value span. A base64 error becomes the
 // record's error unless it has one already; only invalid JSON is returned.
 func (d *awsDecoder) decodeString(raw []byte, f stringFlags, field string, rerr **RecordError) ([]byte, error) {
-	if f&(stringSet|stringDecoded) != stringSet {
+	if f&stringSet == 0 {
 		return raw, nil
 	}
 	b, err, fatal := d.b64(raw, f&stringSlow != 0, f&stringChecked != 0)
@@ -591,8 +584,6 @@ func (d *awsDecoder) field(st *recordState, f recordField, key []byte) error {
 		}
 		if checked {
 			f.flags |= stringChecked
-		} else if dec, ok := d.decodeNow(raw); ok {
-			f.raw, f.flags = dec, stringSet|stringChecked|stringDecoded
 		}
 	case recHeaders:
 		return d.headers(st)
@@ -600,33 +591,6 @@ func (d *awsDecoder) field(st *recordState, f recordField, key []byte) error {
 		return s.skip(1)
 	}
 	return nil
-}
-
-// decodeNow decodes a key or value the first pass only delimited, while
-// its bytes are in cache (a second pass over 1.4 MB of values read them
-// from memory again), when it is plain padded base64: the exact decode
-// proves the string valid. Anything else is left for decodeRecords, and
-// the arena space handed back.
-func (d *awsDecoder) decodeNow(raw []byte) ([]byte, bool) {
-	if d.arena == nil {
-		// Decoded bytes take at most 3/4 of the payload's, and every
-		// string is decoded from distinct payload bytes, so one arena of
-		// that size holds all of them, duplicates included.
-		n := base64.StdEncoding.DecodedLen(len(d.s.b))
-		if d.arena = d.mem.arena[:0]; cap(d.arena) < n {
-			d.arena = make([]byte, 0, n)
-		}
-	}
-	l := len(d.arena)
-	dst := d.alloc(base64.StdEncoding.DecodedLen(len(raw)))
-	n, err := decodeBase64(dst, raw)
-	if err == nil && plainBase64Len(raw) == n {
-		return dst[:n], true
-	}
-	if len(d.arena) == l+len(dst) {
-		d.arena = d.arena[:l]
-	}
-	return nil, false
 }
 
 // intField reads an integer field; null reads as ok with no value.
