@@ -69,12 +69,10 @@ func (noClient) Perform(*http.Request) (*http.Response, error) {
 // connCopy takes a request body as a TCP connection does: net/http hands
 // the body to the connection's ReadFrom, which copies it through a 32 KiB
 // buffer into the socket.
-type connCopy struct {
-	buf []byte
-	n   int64
-}
+type connCopy struct{ buf []byte }
 
-func (c *connCopy) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+// Write makes connCopy an io.Writer; io.Copy uses ReadFrom.
+func (c *connCopy) Write(p []byte) (int, error) { return len(p), nil }
 
 func (c *connCopy) ReadFrom(r io.Reader) (int64, error) {
 	var total int64
@@ -82,7 +80,6 @@ func (c *connCopy) ReadFrom(r io.Reader) (int64, error) {
 		n, err := r.Read(c.buf)
 		total += int64(n)
 		if err == io.EOF {
-			c.n += total
 			return total, nil
 		}
 		if err != nil {

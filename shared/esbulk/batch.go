@@ -243,10 +243,10 @@ func (b *batch) chunks(idx []int, maxBytes, maxDocs int) [][]int {
 
 // Encode writes to dst the NDJSON that Write's requests for actions carry,
 // one request's body after another, without sending them, and returns the
-// bytes written. It runs
-// Write's own encoding: the action lines encoded once into the Writer's
-// pooled buffer, the bodies read in place. Actions Write would refuse
-// before sending are left out; the error names the first of them by index.
+// bytes written. It runs Write's own encoding: the action lines encoded
+// once into the Writer's pooled buffer, the bodies read in place. Actions
+// Write would refuse before sending are left out; the error names the
+// first of them by index.
 func (w *Writer) Encode(dst io.Writer, actions []Action) (int64, error) {
 	outcomes := make([]Outcome, len(actions))
 	b, pending := newBatch(actions, outcomes, w.bufs.batch())
