@@ -103,8 +103,10 @@ func (b *batch) source(i int) []byte {
 	if b.actions[i].Op == OpDelete {
 		return nil
 	}
-	if f, ok := b.fixed[i]; ok {
-		return f
+	if b.fixed != nil {
+		if f, ok := b.fixed[i]; ok {
+			return f
+		}
 	}
 	return b.actions[i].Body
 }
@@ -195,14 +197,16 @@ func (bd *body) Read(p []byte) (int, error) {
 	}
 	n := 0
 	for n < len(p) && bd.k < len(bd.idx) {
+		// Each part is looked up once: a part that fits is copied whole
+		// and left at once, which halved the lookups of a body of small
+		// documents.
 		seg := bd.segment()
-		if bd.off == len(seg) {
-			bd.advance()
-			continue
-		}
 		c := copy(p[n:], seg[bd.off:])
 		n += c
 		bd.off += c
+		if bd.off == len(seg) {
+			bd.advance()
+		}
 	}
 	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
