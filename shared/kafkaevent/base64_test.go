@@ -44,6 +44,18 @@ func TestDecodeBase64LikeStd(t *testing.T) {
 			checkLikeStd(t, src)
 		}
 	}
+	// Padded ends, both forms, short strings and long ones (decodePlain
+	// splits those): every byte value in each of the last eight places.
+	for _, size := range []int{1, 2, 4, 5, 31, 32, 37, 38, 100, 101} {
+		enc := []byte(base64.StdEncoding.EncodeToString(plain[:size]))
+		for back := 1; back <= min(8, len(enc)); back++ {
+			for c := 0; c < 256; c++ {
+				src := bytes.Clone(enc)
+				src[len(src)-back] = byte(c)
+				checkLikeStd(t, src)
+			}
+		}
+	}
 }
 
 // TestDecodeBase64Random compares random strings, mostly base64 with the
