@@ -25,6 +25,13 @@ func AppendInt(dst []byte, v int64) []byte {
 		dst = append(dst, '-')
 		u = -u
 	}
+	// Partitions and small counts: no length to compute.
+	if u < 100 {
+		if u < 10 {
+			return append(dst, byte('0'+u))
+		}
+		return append(dst, digitPairs[u*2], digitPairs[u*2+1])
+	}
 	n := uintLen(u)
 	start := len(dst)
 	if cap(dst)-start < n {
@@ -33,6 +40,18 @@ func AppendInt(dst []byte, v int64) []byte {
 		dst = dst[:start+n]
 	}
 	i := start + n
+	// Four digits per division: the two pairs of each group are split off
+	// it independently of the next division, which is the only chain from
+	// one group to the next. Two digits per division made a 13-digit
+	// timestamp six dependent divisions.
+	for u >= 10000 {
+		q := u / 10000
+		r := u - q*10000
+		hi, lo := r/100*2, r%100*2
+		i -= 4
+		dst[i], dst[i+1], dst[i+2], dst[i+3] = digitPairs[hi], digitPairs[hi+1], digitPairs[lo], digitPairs[lo+1]
+		u = q
+	}
 	for u >= 100 {
 		q := u / 100
 		p := (u - q*100) * 2
