@@ -11,6 +11,10 @@
 // with external versions, 413 for a single document) is permanent and left
 // to the caller. A 413 for several documents splits the request. The full
 // table, with reasons, is in docs/elasticsearch.md.
+//
+// Writer.Encode runs Write's encoding without sending, for measuring it
+// (the CPU path of docs/performance.md) and for looking at what would be
+// sent.
 package esbulk
 
 import "net/http"
