@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -107,6 +108,14 @@ func (h *helperProvider) Retrieve(ctx context.Context) (aws.Credentials, error) 
 		// expired SSO session); the provider's says only that it exited.
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			return aws.Credentials{}, errors.New(msg)
+		}
+		// When the provider cannot parse the helper's output it quotes all
+		// of it, and that output is where the credentials are: only the
+		// kind of problem goes on, to logs and results.
+		var syntax *json.SyntaxError
+		var wrongType *json.UnmarshalTypeError
+		if errors.As(err, &syntax) || errors.As(err, &wrongType) {
+			return aws.Credentials{}, fmt.Errorf("%s: its output is not credential_process JSON (not shown: it may hold credentials)", h.path)
 		}
 		return aws.Credentials{}, fmt.Errorf("%s: %w", h.path, err)
 	}

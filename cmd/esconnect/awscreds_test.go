@@ -159,3 +159,26 @@ func TestFindHelper(t *testing.T) {
 		t.Fatalf("nowhere: %v; want an error naming %s", err, credentialsHelper)
 	}
 }
+
+// TestHelperOutputNotInErrors: when the helper prints output the SDK's
+// provider cannot parse, the provider's error quotes that output, which is
+// where credentials are; the CLI's error names the helper and the problem
+// and shows none of it.
+func TestHelperOutputNotInErrors(t *testing.T) {
+	const secret = "helper-secret-value"
+	for name, out := range map[string]string{
+		"truncated":  `{"Version":1,"AccessKeyId":"AKIDHELPER","SecretAccessKey":"` + secret + `"`,
+		"wrong type": `{"Version":"one","AccessKeyId":"AKIDHELPER","SecretAccessKey":"` + secret + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			helper := filepath.Join(t.TempDir(), credentialsHelper)
+			if err := os.WriteFile(helper, []byte("#!/bin/sh\nprintf '%s' '"+out+"'\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			_, err := (&helperProvider{path: helper}).Retrieve(t.Context())
+			if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), helper) {
+				t.Fatalf("error %v: want one that names %s and does not show its output", err, helper)
+			}
+		})
+	}
+}
